@@ -1,0 +1,137 @@
+// Shared fixtures: our server with a test handler, our client, raw TCP peers.
+import * as net from 'node:net'
+
+import {
+  FrameOpcodes,
+  HTTPClientSession,
+  HTTPMessage,
+  HTTPRequest,
+  HTTPResponse,
+  HTTPServer,
+  HTTPServerRequest,
+  HTTPServerResponse,
+  WebSocket,
+} from '../index'
+
+export type Handler = (request: HTTPServerRequest, response: HTTPServerResponse) => void | Promise<void>
+
+/** Starts our HTTPServer on 127.0.0.1 with an ephemeral port; `stop()` when done. */
+export async function startServer(handler: Handler): Promise<HTTPServer> {
+  const server = new HTTPServer({ createRequestHandler: () => ({ handleRequest: handler }) }, '127.0.0.1:0')
+  server.onError = () => {}
+  await server.start()
+  return server
+}
+
+/** A handler that accepts the upgrade and echoes every frame (flags included) until CLOSE or EOF. */
+export const echoHandler: Handler = async (request, response) => echo(await WebSocket.accept(request, response))
+
+/** Echoes every frame (flags included) until CLOSE or EOF, then closes. */
+export async function echo(ws: WebSocket): Promise<void> {
+  for (;;) {
+    const { n, flags, payload } = await ws.receiveFrame()
+    if (n === 0 && flags === 0) break
+    await ws.sendFrame(payload, flags)
+    if ((flags & FrameOpcodes.FRAME_OP_BITMASK) === FrameOpcodes.FRAME_OP_CLOSE) break
+  }
+  ws.close()
+}
+
+/** Our client, connected to `port` on 127.0.0.1. */
+export async function connect(port: number, path = '/'): Promise<{ ws: WebSocket; response: HTTPResponse }> {
+  const response = new HTTPResponse()
+  const request = new HTTPRequest(HTTPRequest.HTTP_GET, path, HTTPMessage.HTTP_1_1)
+  const ws = await WebSocket.connect(new HTTPClientSession('127.0.0.1', port), request, response)
+  return { ws, response }
+}
+
+/** The bytes hold a complete HTTP head. */
+export const headComplete = (bytes: Buffer): boolean => bytes.includes('\r\n\r\n')
+
+/**
+ * Sends `data` on a raw TCP connection and collects what comes back until the peer closes,
+ * `until(bytes)` holds, or `ms` pass; then closes.
+ */
+export function rawExchange(port: number, data: string | Buffer, until?: (bytes: Buffer) => boolean, ms = 3000): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(data))
+    const timer = setTimeout(() => socket.destroy(), ms)
+    socket.on('data', (chunk) => {
+      chunks.push(chunk)
+      if (until?.(Buffer.concat(chunks))) socket.destroy()
+    })
+    socket.on('error', reject)
+    socket.on('close', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks))
+    })
+  })
+}
+
+/** Reads from a raw socket until `done(bytes)` is true. */
+export function readUntil(socket: net.Socket, done: (bytes: Buffer) => boolean): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let bytes = Buffer.alloc(0)
+    const onData = (chunk: Buffer): void => {
+      bytes = Buffer.concat([bytes, chunk])
+      if (done(bytes)) {
+        socket.off('data', onData)
+        resolve(bytes)
+      }
+    }
+    socket.on('data', onData)
+    socket.once('error', reject)
+  })
+}
+
+/** A valid upgrade request for a raw client, with `overrides` replacing or (value null) removing fields. */
+export function upgradeRequest(overrides: Record<string, string | null> = {}, requestLine = 'GET / HTTP/1.1'): string {
+  const fields: Record<string, string | null> = {
+    Host: '127.0.0.1',
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    'Sec-WebSocket-Version': '13',
+    ...overrides,
+  }
+  const lines = Object.entries(fields)
+    .filter((entry): entry is [string, string] => entry[1] !== null)
+    .map(([name, value]) => `${name}: ${value}`)
+  return `${requestLine}\r\n${lines.join('\r\n')}\r\n\r\n`
+}
+
+/** A fake WebSocket server for client tests: `onRequest` gets the raw request head and the socket. */
+export async function fakeServer(onRequest: (head: string, socket: net.Socket) => void): Promise<{ port: number; close: () => void }> {
+  const server = net.createServer((socket) => {
+    socket.on('error', () => {})
+    void readUntil(socket, (bytes) => bytes.includes('\r\n\r\n')).then((bytes) => onRequest(bytes.toString('latin1'), socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() }
+}
+
+/** The Sec-WebSocket-Key of a raw request head. */
+export function keyOf(head: string): string {
+  return /sec-websocket-key:\s*(\S+)/i.exec(head)![1]
+}
+
+/** An unmasked server frame: first byte `flags`, then `payload`. */
+export function serverFrame(flags: number, payload: Buffer): Buffer {
+  const n = payload.length
+  const header = n < 126 ? Buffer.from([flags, n]) : n < 65536 ? Buffer.from([flags, 126, n >> 8, n & 0xff]) : null
+  if (header) return Buffer.concat([header, payload])
+  const long = Buffer.alloc(10)
+  long[0] = flags
+  long[1] = 127
+  long.writeBigUInt64BE(BigInt(n), 2)
+  return Buffer.concat([long, payload])
+}
+
+/** A masked client frame, as a raw client must send. */
+export function clientFrame(flags: number, payload: Buffer, mask = Buffer.from([1, 2, 3, 4])): Buffer {
+  const n = payload.length
+  if (n >= 126) throw new Error('clientFrame: short payloads only')
+  const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]))
+  return Buffer.concat([Buffer.from([flags, 0x80 | n]), mask, masked])
+}

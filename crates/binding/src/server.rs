@@ -1,0 +1,191 @@
+//! `NativeServer` (the listener behind HTTPServer) and `NativeServerRequest` (one request
+//! waiting for its handler's answer).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
+use napi_derive::napi;
+use poco_websocket_core::http::{reason_for_status, ResponseHead};
+use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
+
+use crate::errors::{invalid_argument, to_js, JsError};
+use crate::headers;
+use crate::pump::{NativePump, PumpShared};
+use crate::socket::NativeWebSocket;
+
+#[napi(object)]
+pub struct ServerConfig {
+    /// Request and keep-alive idle deadline in milliseconds.
+    pub timeout_ms: Option<u32>,
+    pub keep_alive: Option<bool>,
+    pub server_name: Option<String>,
+}
+
+#[napi]
+pub struct NativeServer {
+    server: Server,
+    pump: Arc<PumpShared>,
+    id: u32,
+}
+
+#[napi]
+impl NativeServer {
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    #[napi]
+    pub fn port(&self) -> u32 {
+        self.server.local_addr().port() as u32
+    }
+
+    #[napi]
+    pub fn host(&self) -> String {
+        self.server.local_addr().ip().to_string()
+    }
+
+    /// Every request that arrived since the last call.
+    #[napi]
+    pub fn take_requests(&self) -> Vec<NativeServerRequest> {
+        let pump = &self.pump;
+        self.server
+            .take_requests()
+            .into_iter()
+            .map(|request| NativeServerRequest { request, pump: pump.clone() })
+            .collect()
+    }
+
+    /// True when requests are queued or the server stopped; otherwise arms a wake-up.
+    #[napi]
+    pub fn arm(&self) -> bool {
+        self.server.arm()
+    }
+
+    #[napi]
+    pub fn stop(&self) {
+        self.server.stop();
+    }
+
+    #[napi(getter)]
+    pub fn stopped(&self) -> bool {
+        self.server.is_stopped()
+    }
+}
+
+/// Binds `host:port` and starts accepting; resolves to the server.
+#[napi]
+pub fn listen<'env>(
+    env: &'env Env,
+    pump: &NativePump,
+    host: String,
+    port: u32,
+    config: ServerConfig,
+) -> Result<PromiseRaw<'env, NativeServer>, JsError> {
+    let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
+    let defaults = ServerOptions::default();
+    let options = ServerOptions {
+        timeout: config.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
+        keep_alive: config.keep_alive.unwrap_or(defaults.keep_alive),
+        server_name: config.server_name.filter(|name| !name.is_empty()),
+        ..defaults
+    };
+    let pump = pump.shared.clone();
+    let id = pump.next_id();
+    let wake = pump.waker(id);
+    let bind = async move {
+        let server = Server::bind(&host, port, options, wake).await.map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        Ok(NativeServer { server, pump, id })
+    };
+    env.spawn_future(bind).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+}
+
+#[napi]
+pub struct NativeServerRequest {
+    request: IncomingRequest,
+    pump: Arc<PumpShared>,
+}
+
+#[napi]
+impl NativeServerRequest {
+    #[napi(getter)]
+    pub fn method(&self) -> String {
+        self.request.head.method.clone()
+    }
+
+    #[napi(getter)]
+    pub fn uri(&self) -> String {
+        self.request.head.uri.clone()
+    }
+
+    #[napi(getter)]
+    pub fn version(&self) -> String {
+        self.request.head.version.as_str().to_string()
+    }
+
+    #[napi(getter)]
+    pub fn headers(&self) -> Vec<String> {
+        headers::to_flat(&self.request.head.headers)
+    }
+
+    #[napi(getter)]
+    pub fn body(&self) -> Buffer {
+        self.request.body.clone().into()
+    }
+
+    #[napi(getter)]
+    pub fn peer_address(&self) -> String {
+        self.request.peer.to_string()
+    }
+
+    #[napi(getter)]
+    pub fn local_address(&self) -> String {
+        self.request.local.to_string()
+    }
+
+    #[napi(getter)]
+    pub fn answered(&self) -> bool {
+        self.request.is_answered()
+    }
+
+    /// Sends a plain response and, unless keep-alive applies, closes the connection.
+    #[napi]
+    pub fn respond(&mut self, status: u32, reason: String, header_list: Vec<String>, body: Option<Buffer>) -> Result<(), JsError> {
+        let head = response_head(&self.request, status, reason, header_list)?;
+        let body = body.map(|b| b.to_vec()).unwrap_or_default();
+        self.request.respond(head, body).map_err(to_js)
+    }
+
+    /// Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
+    /// given fields added; throws WebSocketException and sends nothing when it is not one.
+    #[napi]
+    pub fn upgrade(&mut self, header_list: Vec<String>) -> Result<NativeWebSocket, JsError> {
+        let head = response_head(&self.request, 101, String::new(), header_list)?;
+        let id = self.pump.next_id();
+        let connection = self.request.upgrade(head, self.pump.waker(id)).map_err(to_js)?;
+        Ok(NativeWebSocket::new(connection, id))
+    }
+}
+
+fn response_head(request: &IncomingRequest, status: u32, reason: String, header_list: Vec<String>) -> Result<ResponseHead, JsError> {
+    let status = u16::try_from(status)
+        .ok()
+        .filter(|s| (100..=999).contains(s))
+        .ok_or_else(|| invalid_argument(format!("Invalid HTTP status: {status}")))?;
+    if reason.contains(['\r', '\n']) {
+        return Err(invalid_argument("Invalid HTTP reason phrase"));
+    }
+    Ok(ResponseHead {
+        version: request.head.version,
+        status,
+        reason: if reason.is_empty() { reason_for_status(status).to_string() } else { reason },
+        headers: headers::from_flat(header_list)?,
+    })
+}
+
+/// Poco's `HTTPResponse::getReasonForStatus`.
+#[napi]
+pub fn reason_for(status: u32) -> String {
+    u16::try_from(status).map_or("???", reason_for_status).to_string()
+}

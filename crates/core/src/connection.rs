@@ -1,0 +1,419 @@
+//! The per-connection engine on tokio.
+//!
+//! A reader task decodes frames into an inbound queue; a writer task flushes an outbound buffer.
+//! The caller (the JS binding) never waits on the runtime for data that is already here:
+//! [`Connection::receive`] pops a queued frame synchronously, [`Connection::send`] appends to
+//! the write buffer synchronously. Only when the queue is empty (or the write buffer is over its
+//! high-water mark) does the caller arm a wake-up; the runtime then calls [`Wake`] once for the
+//! whole batch that arrives, not once per frame.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::runtime::Handle;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+
+use crate::defaults;
+use crate::error::{Error, ErrorCode};
+use crate::frame::{self, Decoded, Frame};
+
+/// Called from a runtime thread when an armed caller may proceed. It must not block.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// Which end of the connection we are; the values are Poco's `WebSocket::Mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Server = 0,
+    Client = 1,
+}
+
+/// The caller's handle. Dropping it closes the connection, as the last Poco `WebSocket`
+/// reference going away closes the socket.
+pub struct Connection {
+    shared: Arc<Shared>,
+}
+
+/// The handle that hands a connection its socket once the handshake is done.
+pub struct Starter {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    role: Role,
+    wake: Wake,
+    max_payload: AtomicU64,
+    closed: AtomicBool,
+    inbound: Mutex<Inbound>,
+    outbound: Mutex<Outbound>,
+    read_armed: AtomicBool,
+    write_armed: AtomicBool,
+    /// Signalled when the caller has drained the inbound queue below its high-water mark.
+    reader_resume: Notify,
+    /// Signalled when the outbound buffer goes from empty to non-empty, or on close.
+    writer_kick: Notify,
+    tasks: Mutex<Tasks>,
+}
+
+#[derive(Default)]
+struct Inbound {
+    frames: VecDeque<Frame>,
+    /// Bytes pinned by queued frames, headers counted so that empty frames cost something too.
+    bytes: usize,
+    /// How reading ended: `Ok` for an orderly EOF, else the error every later receive reports.
+    end: Option<Result<(), Error>>,
+}
+
+#[derive(Default)]
+struct Outbound {
+    buf: BytesMut,
+    /// Bytes the writer has taken but not yet finished writing.
+    in_flight: usize,
+    error: Option<Error>,
+    closing: bool,
+}
+
+#[derive(Default)]
+struct Tasks {
+    reader: Option<AbortHandle>,
+    writer: Option<AbortHandle>,
+    runtime: Option<Handle>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves plain data behind; keep serving.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn queue_cost(frame: &Frame) -> usize {
+    frame.payload.len() + frame::MAX_HEADER_LEN
+}
+
+impl Connection {
+    /// A connection with no socket yet; [`Starter::start`] attaches one. Frames sent before
+    /// that wait in the write buffer.
+    pub fn new(role: Role, wake: Wake) -> (Connection, Starter) {
+        let shared = Arc::new(Shared {
+            role,
+            wake,
+            max_payload: AtomicU64::new(defaults::MAX_PAYLOAD_SIZE),
+            closed: AtomicBool::new(false),
+            inbound: Mutex::default(),
+            outbound: Mutex::default(),
+            read_armed: AtomicBool::new(false),
+            write_armed: AtomicBool::new(false),
+            reader_resume: Notify::new(),
+            writer_kick: Notify::new(),
+            tasks: Mutex::default(),
+        });
+        (Connection { shared: shared.clone() }, Starter { shared })
+    }
+
+    pub fn role(&self) -> Role {
+        self.shared.role
+    }
+
+    pub fn max_payload_size(&self) -> u64 {
+        self.shared.max_payload.load(Ordering::Relaxed)
+    }
+
+    /// Applies to frame headers parsed from now on.
+    pub fn set_max_payload_size(&self, size: u64) {
+        self.shared.max_payload.store(size, Ordering::Relaxed);
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
+    }
+
+    /// Takes the next frame, or `None` when nothing is queued yet (arm a wake-up and retry).
+    ///
+    /// With `capacity`, a frame whose payload is larger fails with WS_ERR_PAYLOAD_TOO_BIG and
+    /// stays queued, so a retry with a larger buffer receives it (Poco, spec §4.4 step 3).
+    /// After the peer's orderly EOF every call returns the empty frame with flags 0, as Poco's
+    /// `n == 0 && flags == 0`; after a read error every call fails with that error.
+    pub fn receive(&self, capacity: Option<usize>) -> Result<Option<Frame>, Error> {
+        self.check_open()?;
+        let mut inbound = lock(&self.shared.inbound);
+        if let Some(front) = inbound.frames.front() {
+            if let Some(capacity) = capacity {
+                if front.payload.len() > capacity {
+                    return Err(Error::websocket(
+                        ErrorCode::PayloadTooBig,
+                        format!("Insufficient buffer for payload size {}", front.payload.len()),
+                    ));
+                }
+            }
+            let frame = inbound.frames.pop_front().expect("front exists");
+            let was_full = inbound.bytes >= defaults::INBOUND_HIGH_WATER;
+            inbound.bytes -= queue_cost(&frame);
+            if was_full && inbound.bytes < defaults::INBOUND_HIGH_WATER {
+                self.shared.reader_resume.notify_one();
+            }
+            return Ok(Some(frame));
+        }
+        match &inbound.end {
+            None => Ok(None),
+            Some(Ok(())) => Ok(Some(Frame { flags: 0, payload: Vec::new() })),
+            Some(Err(error)) => Err(error.clone()),
+        }
+    }
+
+    /// Asks for a wake-up when a frame (or the end of input) arrives. Returns `true` instead,
+    /// without arming, when one is already there.
+    pub fn arm_read(&self) -> bool {
+        let shared = &self.shared;
+        shared.read_armed.store(true, Ordering::SeqCst);
+        if shared.readable() {
+            shared.read_armed.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// Appends one frame to the write buffer: `flags` is the first header byte verbatim;
+    /// client frames get a fresh mask (§5.3).
+    pub fn send(&self, flags: u8, payload: &[u8]) -> Result<(), Error> {
+        self.check_open()?;
+        let mask = (self.shared.role == Role::Client).then(frame::new_mask);
+        let mut outbound = lock(&self.shared.outbound);
+        if let Some(error) = &outbound.error {
+            return Err(error.clone());
+        }
+        let was_empty = outbound.buf.is_empty();
+        frame::encode(flags, payload, mask, &mut outbound.buf);
+        drop(outbound);
+        if was_empty {
+            self.shared.writer_kick.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Sends a CLOSE frame with `status_code` and `reason` (§5.5.1); returns its payload length.
+    pub fn send_close(&self, status_code: u16, reason: &str) -> Result<usize, Error> {
+        let payload = frame::close_payload(status_code, reason);
+        self.send(frame::FLAG_FIN | frame::OP_CLOSE, &payload)?;
+        Ok(payload.len())
+    }
+
+    /// Bytes accepted by [`send`](Self::send) that have not reached the OS yet.
+    pub fn buffered_amount(&self) -> usize {
+        let outbound = lock(&self.shared.outbound);
+        outbound.buf.len() + outbound.in_flight
+    }
+
+    /// Returns `true` when a sender may go on (the write buffer is under its high-water mark, or
+    /// failed, or closed); otherwise arms a wake-up for when it drains and returns `false`.
+    pub fn arm_write(&self) -> bool {
+        let shared = &self.shared;
+        if shared.writable() {
+            return true;
+        }
+        shared.write_armed.store(true, Ordering::SeqCst);
+        if shared.writable() {
+            shared.write_armed.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// Closes the socket without a CLOSE frame (Poco's `close()`). Frames already accepted are
+    /// still flushed, for at most [`defaults::CLOSE_FLUSH_TIMEOUT`]; later calls fail with
+    /// InvalidSocketException.
+    pub fn close(&self) {
+        let shared = &self.shared;
+        if shared.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        *lock(&shared.inbound) = Inbound::default();
+        lock(&shared.outbound).closing = true;
+        shared.writer_kick.notify_one();
+        let tasks = std::mem::take(&mut *lock(&shared.tasks));
+        if let Some(reader) = tasks.reader {
+            reader.abort();
+        }
+        if let (Some(writer), Some(runtime)) = (tasks.writer, tasks.runtime) {
+            runtime.spawn(async move {
+                tokio::time::sleep(defaults::CLOSE_FLUSH_TIMEOUT).await;
+                writer.abort();
+            });
+        }
+        shared.wake_readers();
+        shared.wake_writers();
+    }
+
+    fn check_open(&self) -> Result<(), Error> {
+        if self.is_closed() {
+            Err(Error::InvalidSocket)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Starter {
+    /// Attaches the socket and starts the reader and writer. `buffered` holds bytes that
+    /// arrived with the handshake (frames right behind the 101 are not lost, Poco #1212).
+    /// Must be called on a tokio runtime.
+    pub fn start<S>(self, stream: S, buffered: BytesMut)
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let shared = self.shared;
+        if shared.closed.load(Ordering::SeqCst) {
+            return;
+        }
+        let (reader, writer) = tokio::io::split(stream);
+        let mut tasks = lock(&shared.tasks);
+        tasks.reader = Some(tokio::spawn(read_loop(shared.clone(), reader, buffered)).abort_handle());
+        tasks.writer = Some(tokio::spawn(write_loop(shared.clone(), writer)).abort_handle());
+        tasks.runtime = Some(Handle::current());
+    }
+
+    /// The connection could not start: every receive and send reports `error`.
+    pub fn fail(self, error: Error) {
+        lock(&self.shared.outbound).error = Some(error.clone());
+        self.shared.deliver(Vec::new(), Some(Err(error)));
+        self.shared.wake_writers();
+    }
+}
+
+impl Shared {
+    fn readable(&self) -> bool {
+        if self.closed.load(Ordering::SeqCst) {
+            return true;
+        }
+        let inbound = lock(&self.inbound);
+        !inbound.frames.is_empty() || inbound.end.is_some()
+    }
+
+    fn writable(&self) -> bool {
+        let outbound = lock(&self.outbound);
+        outbound.error.is_some()
+            || outbound.closing
+            || outbound.buf.len() + outbound.in_flight <= defaults::OUTBOUND_HIGH_WATER
+    }
+
+    fn wake_readers(&self) {
+        if self.read_armed.swap(false, Ordering::SeqCst) {
+            (self.wake)();
+        }
+    }
+
+    fn wake_writers(&self) {
+        if self.write_armed.swap(false, Ordering::SeqCst) {
+            (self.wake)();
+        }
+    }
+
+    /// Queues a batch of frames (and how reading ended, if it did) with one wake-up.
+    /// Returns whether the queue is now over its high-water mark.
+    fn deliver(&self, frames: Vec<Frame>, end: Option<Result<(), Error>>) -> bool {
+        let mut inbound = lock(&self.inbound);
+        for frame in frames {
+            inbound.bytes += queue_cost(&frame);
+            inbound.frames.push_back(frame);
+        }
+        if end.is_some() {
+            inbound.end = end;
+        }
+        let full = inbound.bytes >= defaults::INBOUND_HIGH_WATER;
+        drop(inbound);
+        self.wake_readers();
+        full
+    }
+
+    fn inbound_full(&self) -> bool {
+        lock(&self.inbound).bytes >= defaults::INBOUND_HIGH_WATER
+    }
+
+    fn wake_writers_if_writable(&self) {
+        if self.write_armed.load(Ordering::SeqCst) && self.writable() {
+            self.wake_writers();
+        }
+    }
+}
+
+async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut buf: BytesMut) {
+    let mut batch = Vec::new();
+    let end = loop {
+        let needed = loop {
+            match frame::decode(&mut buf, shared.max_payload.load(Ordering::Relaxed)) {
+                Ok(Decoded::Frame(frame)) => batch.push(frame),
+                Ok(Decoded::NeedMore(needed)) => break Ok(needed),
+                Err(error) => break Err(error),
+            }
+        };
+        let needed = match needed {
+            Ok(needed) => needed,
+            Err(error) => break Err(error),
+        };
+        if !batch.is_empty() && shared.deliver(std::mem::take(&mut batch), None) {
+            // Backpressure: stop reading the socket until the caller drains the queue.
+            while shared.inbound_full() {
+                shared.reader_resume.notified().await;
+            }
+        }
+        // Grow toward what the frame needs, but never by more than one step: a declared length
+        // reserves nothing until its bytes actually arrive.
+        let missing = needed.saturating_sub(buf.len());
+        buf.reserve(missing.clamp(defaults::READ_BUFFER_INITIAL, defaults::READ_BUFFER_STEP));
+        match reader.read_buf(&mut buf).await {
+            Ok(0) if buf.is_empty() => break Ok(()),
+            // Poco spins forever on EOF inside a header (spec §4.6.1); report it instead.
+            Ok(0) => break Err(Error::websocket(ErrorCode::IncompleteFrame, "Incomplete frame received")),
+            Ok(_) => {}
+            Err(error) => break Err(error.into()),
+        }
+    };
+    shared.deliver(batch, Some(end));
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(shared: Arc<Shared>, mut writer: W) {
+    let mut chunk = BytesMut::new();
+    loop {
+        let closing = {
+            let mut outbound = lock(&shared.outbound);
+            std::mem::swap(&mut outbound.buf, &mut chunk);
+            outbound.in_flight = chunk.len();
+            outbound.closing
+        };
+        if chunk.is_empty() {
+            if closing {
+                let _ = writer.shutdown().await;
+                return;
+            }
+            shared.writer_kick.notified().await;
+            continue;
+        }
+        let result = match writer.write_all(&chunk).await {
+            Ok(()) => writer.flush().await,
+            Err(error) => Err(error),
+        };
+        // Keep a small buffer for the next burst; give a large one back.
+        if chunk.capacity() > defaults::READ_BUFFER_STEP {
+            chunk = BytesMut::new();
+        } else {
+            chunk.clear();
+        }
+        let mut outbound = lock(&shared.outbound);
+        outbound.in_flight = 0;
+        if let Err(error) = result {
+            outbound.error = Some(error.into());
+            drop(outbound);
+            shared.wake_writers();
+            return;
+        }
+        drop(outbound);
+        shared.wake_writers_if_writable();
+    }
+}

@@ -1,0 +1,122 @@
+//! Errors, one variant per Poco exception class the port can raise.
+
+use std::fmt;
+use std::io;
+
+/// `Poco::Net::WebSocket::ErrorCodes`, carried by [`Error::WebSocket`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum ErrorCode {
+    NoHandshake = 1,
+    HandshakeNoVersion = 2,
+    HandshakeUnsupportedVersion = 3,
+    HandshakeNoKey = 4,
+    HandshakeAccept = 5,
+    Unauthorized = 6,
+    PayloadTooBig = 10,
+    IncompleteFrame = 11,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// `WebSocketException` with Poco's code and message.
+    WebSocket { code: ErrorCode, message: String },
+    /// `TimeoutException`.
+    Timeout,
+    /// `ConnectionResetException`.
+    ConnectionReset,
+    /// `ConnectionAbortedException`.
+    ConnectionAborted,
+    /// `ConnectionRefusedException`; the message names the address.
+    ConnectionRefused(String),
+    /// `HostNotFoundException`.
+    HostNotFound(String),
+    /// `NoMessageException`: the peer closed before sending an HTTP response.
+    NoMessage,
+    /// `MessageException`: a malformed or oversized HTTP response.
+    Message(String),
+    /// `IOException` with the OS error number (0 when there is none).
+    Io { message: String, errno: i32 },
+    /// `InvalidSocketException`: the socket was closed locally.
+    InvalidSocket,
+    /// `InvalidArgumentException`.
+    InvalidArgument(String),
+    /// `InvalidAccessException`.
+    InvalidAccess(String),
+}
+
+impl Error {
+    pub fn websocket(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error::WebSocket { code, message: message.into() }
+    }
+
+    /// The Poco exception class name the JS layer maps this to.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::WebSocket { .. } => "WebSocketException",
+            Error::Timeout => "TimeoutException",
+            Error::ConnectionReset => "ConnectionResetException",
+            Error::ConnectionAborted => "ConnectionAbortedException",
+            Error::ConnectionRefused(_) => "ConnectionRefusedException",
+            Error::HostNotFound(_) => "HostNotFoundException",
+            Error::NoMessage => "NoMessageException",
+            Error::Message(_) => "MessageException",
+            Error::Io { .. } => "IOException",
+            Error::InvalidSocket => "InvalidSocketException",
+            Error::InvalidArgument(_) => "InvalidArgumentException",
+            Error::InvalidAccess(_) => "InvalidAccessException",
+        }
+    }
+
+    /// Poco's `code()`: the ErrorCodes value, or the OS error number where Poco uses one.
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::WebSocket { code, .. } => *code as i32,
+            Error::Io { errno, .. } => *errno,
+            Error::ConnectionReset => 104,
+            Error::ConnectionAborted => 103,
+            Error::ConnectionRefused(_) => 111,
+            _ => 0,
+        }
+    }
+
+    /// Poco's `message()` (the part after "Name: " in `displayText()`).
+    pub fn message(&self) -> String {
+        match self {
+            Error::WebSocket { message, .. } => message.clone(),
+            Error::ConnectionRefused(m)
+            | Error::HostNotFound(m)
+            | Error::Message(m)
+            | Error::InvalidArgument(m)
+            | Error::InvalidAccess(m) => m.clone(),
+            Error::Io { message, .. } => message.clone(),
+            _ => String::new(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.message();
+        if message.is_empty() {
+            write!(f, "{}", self.kind())
+        } else {
+            write!(f, "{}: {}", self.kind(), message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::ConnectionReset => Error::ConnectionReset,
+            io::ErrorKind::ConnectionAborted => Error::ConnectionAborted,
+            io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(e.to_string()),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout,
+            io::ErrorKind::BrokenPipe => Error::Io { message: "Broken pipe".into(), errno: 32 },
+            _ => Error::Io { message: e.to_string(), errno: e.raw_os_error().unwrap_or(0) },
+        }
+    }
+}

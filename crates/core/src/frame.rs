@@ -1,0 +1,157 @@
+//! Frame codec (RFC 6455 §5.2): header parse, mask/unmask, encode.
+//!
+//! tungstenite's `FrameHeader::parse` rejects reserved opcodes, but Poco's frame API hands every
+//! frame to the caller with its first byte verbatim (§4.4 of the Poco spec), so the header is
+//! parsed here. Nothing is validated beyond what framing itself needs: protocol rules belong to
+//! the layer above.
+
+use bytes::{Buf, BufMut, BytesMut};
+
+use crate::error::{Error, ErrorCode};
+
+pub const FLAG_FIN: u8 = 0x80;
+pub const OPCODE_MASK: u8 = 0x0f;
+pub const OP_CLOSE: u8 = 0x08;
+/// Second header byte: the payload is masked (§5.3).
+const MASK_BIT: u8 = 0x80;
+/// §5.2: the longest header is 2 + 8 (64-bit length) + 4 (mask) bytes.
+pub const MAX_HEADER_LEN: usize = 14;
+
+/// One frame as Poco's `receiveFrame` reports it: the raw first header byte and the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub flags: u8,
+    pub payload: Vec<u8>,
+}
+
+/// A parsed frame header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    /// First byte verbatim: FIN, RSV1-3, opcode.
+    pub flags: u8,
+    pub mask: Option<[u8; 4]>,
+    pub payload_len: u64,
+    /// Bytes the header itself occupies on the wire.
+    pub len: usize,
+}
+
+/// Parses a header from the front of `buf`; `None` while it is incomplete.
+/// Non-minimal length encodings are accepted on receive, as Poco, ws and tungstenite do.
+pub fn parse_header(buf: &[u8]) -> Option<Header> {
+    let (&first, rest) = buf.split_first()?;
+    let (&second, rest) = rest.split_first()?;
+    let (payload_len, rest) = match second & 0x7f {
+        126 => {
+            let bytes = rest.get(..2)?;
+            (u16::from_be_bytes([bytes[0], bytes[1]]) as u64, &rest[2..])
+        }
+        127 => {
+            let bytes: [u8; 8] = rest.get(..8)?.try_into().ok()?;
+            (u64::from_be_bytes(bytes), &rest[8..])
+        }
+        n => (n as u64, rest),
+    };
+    let mask = if second & MASK_BIT != 0 {
+        Some(rest.get(..4)?.try_into().ok()?)
+    } else {
+        None
+    };
+    let len = buf.len() - rest.len() + if mask.is_some() { 4 } else { 0 };
+    Some(Header { flags: first, mask, payload_len, len })
+}
+
+/// What [`decode`] found at the front of the buffer.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Decoded {
+    Frame(Frame),
+    /// The front frame is incomplete; this many bytes in total would complete what is known of it.
+    NeedMore(usize),
+}
+
+/// Takes one complete frame off the front of `buf`.
+///
+/// A declared length above `max_payload` fails before any payload byte is read or any memory is
+/// reserved for it (Poco: "Payload too big"); the header stays in `buf`.
+pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
+    let Some(header) = parse_header(buf) else {
+        let at_least = if buf.len() < 2 { 2 } else { header_len_hint(buf[1]) };
+        return Ok(Decoded::NeedMore(at_least));
+    };
+    if header.payload_len > max_payload {
+        return Err(Error::websocket(ErrorCode::PayloadTooBig, "Payload too big"));
+    }
+    // Cannot overflow: payload_len <= max_payload, which fits in usize on supported targets.
+    let total = header.len + header.payload_len as usize;
+    if buf.len() < total {
+        return Ok(Decoded::NeedMore(total));
+    }
+    buf.advance(header.len);
+    let mut payload = buf.split_to(header.payload_len as usize).to_vec();
+    if let Some(mask) = header.mask {
+        apply_mask(&mut payload, mask);
+    }
+    Ok(Decoded::Frame(Frame { flags: header.flags, payload }))
+}
+
+fn header_len_hint(second: u8) -> usize {
+    let extended = match second & 0x7f {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + extended + if second & MASK_BIT != 0 { 4 } else { 0 }
+}
+
+/// XORs `data` with the 4-byte `mask` (§5.3); masking and unmasking are the same operation.
+pub fn apply_mask(data: &mut [u8], mask: [u8; 4]) {
+    let word = u32::from_ne_bytes(mask);
+    let mut chunks = data.chunks_exact_mut(4);
+    for chunk in &mut chunks {
+        let value = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ word;
+        chunk.copy_from_slice(&value.to_ne_bytes());
+    }
+    for (i, byte) in chunks.into_remainder().iter_mut().enumerate() {
+        *byte ^= mask[i];
+    }
+}
+
+/// A fresh mask from a CSPRNG for every client frame (§5.3, §10.3).
+pub fn new_mask() -> [u8; 4] {
+    rand::random()
+}
+
+/// Appends one frame to `out`: `flags` is the first header byte verbatim (Poco's sendFrame), the
+/// length is minimally encoded (§5.2), and the payload is masked when `mask` is given.
+pub fn encode(flags: u8, payload: &[u8], mask: Option<[u8; 4]>, out: &mut BytesMut) {
+    let mask_bit = if mask.is_some() { MASK_BIT } else { 0 };
+    out.reserve(MAX_HEADER_LEN + payload.len());
+    out.put_u8(flags);
+    match payload.len() {
+        n if n < 126 => out.put_u8(mask_bit | n as u8),
+        n if n <= u16::MAX as usize => {
+            out.put_u8(mask_bit | 126);
+            out.put_u16(n as u16);
+        }
+        n => {
+            out.put_u8(mask_bit | 127);
+            out.put_u64(n as u64);
+        }
+    }
+    match mask {
+        Some(mask) => {
+            out.put_slice(&mask);
+            let start = out.len();
+            out.put_slice(payload);
+            apply_mask(&mut out[start..], mask);
+        }
+        None => out.put_slice(payload),
+    }
+}
+
+/// The payload of a CLOSE frame (§5.5.1): the status code in network byte order, then the reason.
+pub fn close_payload(status_code: u16, reason: &str) -> Vec<u8> {
+    let mut payload = Vec::with_capacity(2 + reason.len());
+    payload.extend_from_slice(&status_code.to_be_bytes());
+    payload.extend_from_slice(reason.as_bytes());
+    payload
+}

@@ -1,0 +1,17 @@
+//! Pure-Rust core of poco-websocket: RFC 6455 with the semantics of `Poco::Net::WebSocket`.
+//!
+//! Layers, bottom up: [`frame`] (codec), [`http`] (message heads), [`handshake`] (upgrade rules),
+//! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
+//! connection is born). Nothing here knows about Node; the binding crate only bridges.
+
+pub mod client;
+pub mod connection;
+pub mod defaults;
+pub mod error;
+pub mod frame;
+pub mod handshake;
+pub mod http;
+pub mod server;
+
+pub use connection::{Connection, Role, Wake};
+pub use error::{Error, ErrorCode};

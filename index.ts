@@ -1,0 +1,20 @@
+/**
+ * poco-websocket: Poco's `Poco::Net::WebSocket` (RFC 6455, client and server) for Node.js,
+ * with a Rust core.
+ */
+export * from './src/enums'
+export * from './src/exceptions'
+export { HTTPClientSession } from './src/HTTPClientSession'
+export { HTTPCredentials } from './src/HTTPCredentials'
+export { HTTPMessage } from './src/HTTPMessage'
+export { HTTPRequest } from './src/HTTPRequest'
+export type { HTTPRequestHandler, HTTPRequestHandlerFactory } from './src/HTTPRequestHandler'
+export { HTTPResponse, HTTPStatus } from './src/HTTPResponse'
+export { HTTPServer } from './src/HTTPServer'
+export { HTTPServerParams } from './src/HTTPServerParams'
+export { HTTPServerRequest } from './src/HTTPServerRequest'
+export { HTTPServerResponse } from './src/HTTPServerResponse'
+export { NameValueCollection } from './src/NameValueCollection'
+export { Socket, StreamSocket } from './src/Socket'
+export { SocketAddress } from './src/SocketAddress'
+export { WebSocket, type FrameInfo, type ReceivedFrame } from './src/WebSocket'

@@ -1,0 +1,102 @@
+/**
+ * Poco's exception hierarchy. Each class carries Poco's `name()` as `name`, a numeric `code`,
+ * Poco's message as `message`, and `displayText()` ("name: message").
+ */
+export class Exception extends Error {
+  /** Poco's `name()` for the class. */
+  static readonly pocoName: string = 'Exception'
+  readonly code: number
+
+  /** Poco's `Exception(msg, code)` and `Exception(msg, arg, code)`: the message becomes "msg: arg". */
+  constructor(message = '', argOrCode?: string | number, code = 0) {
+    const arg = typeof argOrCode === 'string' ? argOrCode : ''
+    super(arg ? `${message}: ${arg}` : message)
+    this.code = typeof argOrCode === 'number' ? argOrCode : code
+    this.name = (new.target as typeof Exception).pocoName
+    Error.captureStackTrace?.(this, new.target)
+  }
+
+  /** Poco's `displayText()`. */
+  displayText(): string {
+    return this.message ? `${this.name}: ${this.message}` : this.name
+  }
+}
+
+export class LogicException extends Exception {
+  static override readonly pocoName: string = 'Logic exception'
+}
+export class AssertionViolationException extends LogicException {
+  static override readonly pocoName: string = 'Assertion violation'
+}
+export class InvalidArgumentException extends LogicException {
+  static override readonly pocoName: string = 'Invalid argument'
+}
+export class InvalidAccessException extends LogicException {
+  static override readonly pocoName: string = 'Invalid access'
+}
+export class RuntimeException extends Exception {
+  static override readonly pocoName: string = 'Runtime exception'
+}
+export class NotFoundException extends RuntimeException {
+  static override readonly pocoName: string = 'Not found'
+}
+export class TimeoutException extends RuntimeException {
+  static override readonly pocoName: string = 'Timeout'
+}
+export class IOException extends RuntimeException {
+  static override readonly pocoName: string = 'I/O error'
+}
+export class NetException extends IOException {
+  static override readonly pocoName: string = 'Net Exception'
+}
+export class WebSocketException extends NetException {
+  static override readonly pocoName: string = 'WebSocket Exception'
+}
+export class InvalidSocketException extends NetException {
+  static override readonly pocoName: string = 'Invalid socket'
+}
+export class ConnectionResetException extends NetException {
+  static override readonly pocoName: string = 'Connection reset by peer'
+}
+export class ConnectionAbortedException extends NetException {
+  static override readonly pocoName: string = 'Software caused connection abort'
+}
+export class ConnectionRefusedException extends NetException {
+  static override readonly pocoName: string = 'Connection refused'
+}
+export class DNSException extends NetException {
+  static override readonly pocoName: string = 'DNS error'
+}
+export class HostNotFoundException extends DNSException {
+  static override readonly pocoName: string = 'Host not found'
+}
+export class NoMessageException extends NetException {
+  static override readonly pocoName: string = 'No message received'
+}
+export class MessageException extends NetException {
+  static override readonly pocoName: string = 'Malformed message'
+}
+
+/** The classes the native layer names in an error's `code` ("<Class>:<number>"). */
+const nativeKinds: Record<string, new (message?: string, code?: number) => Exception> = {
+  WebSocketException,
+  TimeoutException,
+  ConnectionResetException,
+  ConnectionAbortedException,
+  ConnectionRefusedException,
+  HostNotFoundException,
+  NoMessageException,
+  MessageException,
+  IOException,
+  InvalidSocketException,
+  InvalidArgumentException,
+  InvalidAccessException,
+}
+
+/** Turns an error thrown by the native addon into its Poco exception class. */
+export function fromNative(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof Exception) return error
+  const match = /^(\w+):(-?\d+)$/.exec(String((error as { code?: unknown }).code ?? ''))
+  const Kind = match ? nativeKinds[match[1]] : undefined
+  return Kind ? new Kind(error.message, Number(match![2])) : error
+}
