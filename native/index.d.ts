@@ -82,6 +82,41 @@ export declare class NativeWebSocket {
   get bufferedAmount(): number
   setMaxPayloadSize(size: number): void
   getMaxPayloadSize(): number
+  /**
+   * Poco's non-blocking `sendFrame`: the payload length, or -1 while the frame is not yet
+   * handed over (repeat the call with the same length).
+   */
+  sendFrameNonBlocking(flags: number, payload: Uint8Array): number
+  /** SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now. */
+  readiness(): number
+  available(): number
+  getBlocking(): boolean
+  setBlocking(blocking: boolean): void
+  getReceiveTimeout(): number
+  setReceiveTimeout(ms: number): void
+  getSendTimeout(): number
+  setSendTimeout(ms: number): void
+  /**
+   * A boolean option (see `Flag` in the core: 0 TCP_NODELAY, 1 SO_KEEPALIVE, 2 SO_REUSEADDR,
+   * 3 SO_REUSEPORT, 4 SO_OOBINLINE), read from the OS.
+   */
+  getFlag(flag: number): boolean
+  setFlag(flag: number, on: boolean): void
+  getSendBufferSize(): number
+  /** SO_SNDBUF, and the same number as the write buffer's high-water mark. */
+  setSendBufferSize(size: number): void
+  getReceiveBufferSize(): number
+  setReceiveBufferSize(size: number): void
+  /** SO_LINGER in seconds, or -1 when off. */
+  getLinger(): number
+  setLinger(on: boolean, seconds: number): void
+  getOption(level: number, name: number): number
+  setOption(level: number, name: number, value: number): void
+  /** "host:port" ("[v6]:port" for IPv6). */
+  localAddress(): string
+  peerAddress(): string
+  shutdownReceive(): void
+  shutdownSend(): void
   close(): void
   get closed(): boolean
 }
@@ -90,7 +125,16 @@ export declare class NativeWebSocket {
 export declare function computeAccept(key: string): string
 
 /** Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case. */
-export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>): Promise<NativeHandshake>
+export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>, options: ConnectOptions): Promise<NativeHandshake>
+
+/** Session settings and credentials for [`connect`]. */
+export interface ConnectOptions {
+  /** Connect and response deadline in milliseconds (Poco's `HTTPClientSession::setTimeout`). */
+  timeoutMs?: number
+  /** Answer a 401 once with these (Poco's `HTTPCredentials`); empty means do not. */
+  username?: string
+  password?: string
+}
 
 /** Poco's `WebSocket::createKey`. */
 export declare function createKey(): string

@@ -5,6 +5,7 @@
 export class HTTPClientSession {
   private host: string
   private port: number
+  private timeout = 60_000
 
   constructor(host = '', port = 80) {
     this.host = host
@@ -25,5 +26,14 @@ export class HTTPClientSession {
 
   setPort(port: number): void {
     this.port = port
+  }
+
+  /** Deadline in milliseconds for connecting and for the server's answer (Poco's default 60 s). */
+  setTimeout(milliseconds: number): void {
+    this.timeout = milliseconds
+  }
+
+  getTimeout(): number {
+    return this.timeout
   }
 }

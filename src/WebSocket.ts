@@ -36,6 +36,8 @@ export class WebSocket extends StreamSocket {
   /**
    * Poco's client constructors: connects `cs` to its host, sends `request` with the upgrade
    * fields added, and leaves the server's answer in `response` (also when the upgrade fails).
+   * With non-empty `credentials`, a 401 is answered once (Basic or Digest) with the same key;
+   * a second 401 rejects with WS_ERR_UNAUTHORIZED.
    */
   static async connect(
     cs: HTTPClientSession,
@@ -43,7 +45,6 @@ export class WebSocket extends StreamSocket {
     response: HTTPResponse,
     credentials?: HTTPCredentials,
   ): Promise<WebSocket> {
-    void credentials // Answering a 401 challenge is not implemented yet: a 401 rejects.
     const handshake = await call(() =>
       native.connect(
         pump.native,
@@ -53,6 +54,11 @@ export class WebSocket extends StreamSocket {
         request.getURI(),
         request.getVersion(),
         request.toFlatList(),
+        {
+          timeoutMs: cs.getTimeout(),
+          username: credentials?.getUsername() ?? '',
+          password: credentials?.getPassword() ?? '',
+        },
       ),
     )
     const answer = handshake.response()

@@ -2,6 +2,7 @@
 //! to the core and translates values and errors. JS is woken through one [`pump::NativePump`]
 //! per JS environment, once per batch of ready handles.
 
+mod client;
 mod errors;
 mod headers;
 mod pump;

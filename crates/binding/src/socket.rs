@@ -1,15 +1,12 @@
 //! `NativeWebSocket`: one connection, frame level. Receives and sends never wait on the
 //! runtime; `armRead`/`armWrite` ask the pump for a wake-up when they would have to.
 
-use napi::bindgen_prelude::{Buffer, Env, PromiseRaw, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
-use poco_websocket_core::client::{self, ClientOptions};
-use poco_websocket_core::http::RequestHead;
-use poco_websocket_core::{Connection, Error};
+use poco_websocket_core::socket::Flag;
+use poco_websocket_core::Connection;
 
 use crate::errors::{invalid_argument, to_js, JsError};
-use crate::headers;
-use crate::pump::NativePump;
 
 #[napi]
 pub struct NativeWebSocket {
@@ -109,6 +106,134 @@ impl NativeWebSocket {
         self.connection.max_payload_size() as f64
     }
 
+    /// Poco's non-blocking `sendFrame`: the payload length, or -1 while the frame is not yet
+    /// handed over (repeat the call with the same length).
+    #[napi]
+    pub fn send_frame_non_blocking(&self, flags: u32, payload: &[u8]) -> Result<i32, JsError> {
+        let sent = self.connection.send_nonblocking(flags as u8, payload).map_err(to_js)?;
+        Ok(sent.map_or(-1, |n| n as i32))
+    }
+
+    /// SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now.
+    #[napi]
+    pub fn readiness(&self) -> u32 {
+        self.connection.readiness()
+    }
+
+    #[napi]
+    pub fn available(&self) -> f64 {
+        self.connection.available() as f64
+    }
+
+    #[napi]
+    pub fn get_blocking(&self) -> bool {
+        self.connection.blocking()
+    }
+
+    #[napi]
+    pub fn set_blocking(&self, blocking: bool) {
+        self.connection.set_blocking(blocking);
+    }
+
+    #[napi]
+    pub fn get_receive_timeout(&self) -> f64 {
+        self.connection.receive_timeout_ms() as f64
+    }
+
+    #[napi]
+    pub fn set_receive_timeout(&self, ms: f64) {
+        self.connection.set_receive_timeout_ms(ms as u64);
+    }
+
+    #[napi]
+    pub fn get_send_timeout(&self) -> f64 {
+        self.connection.send_timeout_ms() as f64
+    }
+
+    #[napi]
+    pub fn set_send_timeout(&self, ms: f64) {
+        self.connection.set_send_timeout_ms(ms as u64);
+    }
+
+    /// A boolean option (see `Flag` in the core: 0 TCP_NODELAY, 1 SO_KEEPALIVE, 2 SO_REUSEADDR,
+    /// 3 SO_REUSEPORT, 4 SO_OOBINLINE), read from the OS.
+    #[napi]
+    pub fn get_flag(&self, flag: u32) -> Result<bool, JsError> {
+        let flag = Flag::from_index(flag).ok_or_else(|| invalid_argument("unknown socket flag"))?;
+        self.connection.socket().and_then(|s| s.flag(flag)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn set_flag(&self, flag: u32, on: bool) -> Result<(), JsError> {
+        let flag = Flag::from_index(flag).ok_or_else(|| invalid_argument("unknown socket flag"))?;
+        self.connection.socket().and_then(|s| s.set_flag(flag, on)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn get_send_buffer_size(&self) -> Result<u32, JsError> {
+        self.connection.socket().and_then(|s| s.send_buffer_size()).map(|n| n as u32).map_err(to_js)
+    }
+
+    /// SO_SNDBUF, and the same number as the write buffer's high-water mark.
+    #[napi]
+    pub fn set_send_buffer_size(&self, size: u32) -> Result<(), JsError> {
+        self.connection.socket().and_then(|s| s.set_send_buffer_size(size as usize)).map_err(to_js)?;
+        self.connection.set_write_limit(size as usize);
+        Ok(())
+    }
+
+    #[napi]
+    pub fn get_receive_buffer_size(&self) -> Result<u32, JsError> {
+        self.connection.socket().and_then(|s| s.receive_buffer_size()).map(|n| n as u32).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn set_receive_buffer_size(&self, size: u32) -> Result<(), JsError> {
+        self.connection.socket().and_then(|s| s.set_receive_buffer_size(size as usize)).map_err(to_js)
+    }
+
+    /// SO_LINGER in seconds, or -1 when off.
+    #[napi]
+    pub fn get_linger(&self) -> Result<i32, JsError> {
+        self.connection.socket().and_then(|s| s.linger()).map(|l| l.map_or(-1, |s| s as i32)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn set_linger(&self, on: bool, seconds: u32) -> Result<(), JsError> {
+        self.connection.socket().and_then(|s| s.set_linger(on.then_some(seconds as u64))).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn get_option(&self, level: i32, name: i32) -> Result<i32, JsError> {
+        self.connection.socket().and_then(|s| s.raw_option(level, name)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn set_option(&self, level: i32, name: i32, value: i32) -> Result<(), JsError> {
+        self.connection.socket().and_then(|s| s.set_raw_option(level, name, value)).map_err(to_js)
+    }
+
+    /// "host:port" ("[v6]:port" for IPv6).
+    #[napi]
+    pub fn local_address(&self) -> Result<String, JsError> {
+        self.connection.socket().and_then(|s| s.local_addr()).map(|a| a.to_string()).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn peer_address(&self) -> Result<String, JsError> {
+        self.connection.socket().and_then(|s| s.peer_addr()).map(|a| a.to_string()).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn shutdown_receive(&self) -> Result<(), JsError> {
+        self.connection.shutdown_receive().map_err(to_js)
+    }
+
+    #[napi]
+    pub fn shutdown_send(&self) -> Result<(), JsError> {
+        self.connection.shutdown_send().map_err(to_js)
+    }
+
     #[napi]
     pub fn close(&self) {
         self.connection.close();
@@ -118,77 +243,6 @@ impl NativeWebSocket {
     pub fn closed(&self) -> bool {
         self.connection.is_closed()
     }
-}
-
-/// The response head of a handshake, flat for the boundary.
-#[napi(object)]
-pub struct ResponseInfo {
-    pub version: String,
-    pub status: u32,
-    pub reason: String,
-    pub headers: Vec<String>,
-}
-
-/// What `connect` resolves to: the response (if any) and either a socket or an error.
-#[napi]
-pub struct NativeHandshake {
-    response: Option<ResponseInfo>,
-    result: Option<Result<NativeWebSocket, Error>>,
-}
-
-#[napi]
-impl NativeHandshake {
-    #[napi]
-    pub fn response(&mut self) -> Option<ResponseInfo> {
-        self.response.take()
-    }
-
-    /// The connected socket, or the handshake's error thrown.
-    #[napi]
-    pub fn take_socket(&mut self) -> Result<NativeWebSocket, JsError> {
-        match self.result.take() {
-            Some(result) => result.map_err(to_js),
-            None => Err(to_js(Error::InvalidAccess("The handshake result was already taken".into()))),
-        }
-    }
-}
-
-/// Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case.
-#[napi]
-#[allow(clippy::too_many_arguments)]
-pub fn connect<'env>(
-    env: &'env Env,
-    pump: &NativePump,
-    host: String,
-    port: u32,
-    method: String,
-    uri: String,
-    version: String,
-    header_list: Vec<String>,
-) -> Result<PromiseRaw<'env, NativeHandshake>, JsError> {
-    let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
-    let request = RequestHead {
-        method,
-        uri,
-        version: headers::parse_version(&version)?,
-        headers: headers::from_flat(header_list)?,
-    };
-    let pump = pump.shared.clone();
-    let id = pump.next_id();
-    let wake = pump.waker(id);
-    let handshake = async move {
-        let outcome = client::connect(&host, port, request, ClientOptions::default(), wake).await;
-        Ok(NativeHandshake {
-            response: outcome.response.map(|head| ResponseInfo {
-                version: head.version.as_str().to_string(),
-                status: head.status as u32,
-                reason: head.reason.clone(),
-                headers: headers::to_flat(&head.headers),
-            }),
-            result: Some(outcome.result.map(|connection| NativeWebSocket::new(connection, id))),
-        })
-    };
-    env.spawn_future(handshake).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
 }
 
 /// Poco's `WebSocket::computeAccept`.

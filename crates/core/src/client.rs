@@ -7,6 +7,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use crate::auth::{self, Credentials};
 use crate::connection::{Connection, Role, Wake};
 use crate::defaults;
 use crate::error::Error;
@@ -34,9 +35,18 @@ pub struct Handshake {
     pub result: Result<Connection, Error>,
 }
 
-/// Poco's `WebSocket(cs, request, response)`: connects to `host:port`, sends `request` with the
-/// upgrade fields added, and verifies the response. Must be called on a tokio runtime.
-pub async fn connect(host: &str, port: u16, mut request: RequestHead, options: ClientOptions, wake: Wake) -> Handshake {
+/// Poco's `WebSocket(cs, request, response, credentials)`: connects to `host:port`, sends
+/// `request` with the upgrade fields added, and verifies the response. A 401 is answered once
+/// with `credentials` (unless they are empty), resending the same key (Poco spec §3.4).
+/// Must be called on a tokio runtime.
+pub async fn connect(
+    host: &str,
+    port: u16,
+    mut request: RequestHead,
+    options: ClientOptions,
+    credentials: Option<Credentials>,
+    wake: Wake,
+) -> Handshake {
     let failed = |response, error| Handshake { response, result: Err(error) };
     let mut stream = match open(host, port, options.timeout).await {
         Ok(stream) => stream,
@@ -45,21 +55,60 @@ pub async fn connect(host: &str, port: u16, mut request: RequestHead, options: C
     let key = handshake::create_key();
     handshake::prepare_request(&mut request, &key, host, port);
     let mut buf = BytesMut::new();
-    let exchange = async {
-        stream.write_all(&request.encode()).await?;
-        http::read_response_head(&mut stream, &mut buf, options.head_limits).await.map_err(response_error)
+    let mut response = match exchange(&mut stream, &mut buf, &request, options).await {
+        Ok(response) => response,
+        Err(error) => return failed(None, error),
     };
-    let response = match timeout(options.timeout, exchange).await {
-        Ok(Ok(response)) => response,
-        Ok(Err(error)) => return failed(None, error),
-        Err(_) => return failed(None, Error::Timeout),
-    };
+    if let Some(credentials) = credentials.filter(|c| !c.is_empty() && response.status == 401) {
+        if let Some(value) = auth::authorization(&credentials, &response, &request.method, &request.uri) {
+            request.headers.set("Authorization", value);
+        }
+        if !drain_body(&mut stream, &mut buf, &response, options).await {
+            stream = match open(host, port, options.timeout).await {
+                Ok(stream) => stream,
+                Err(error) => return failed(Some(response), error),
+            };
+            buf.clear();
+        }
+        response = match exchange(&mut stream, &mut buf, &request, options).await {
+            Ok(response) => response,
+            Err(error) => return failed(Some(response), error),
+        };
+    }
     if let Err(error) = handshake::verify_response(&response, &key) {
         return failed(Some(response), error);
     }
     let (connection, starter) = Connection::new(Role::Client, wake);
-    starter.start(stream, buf);
+    starter.start_tcp(stream, buf);
     Handshake { response: Some(response), result: Ok(connection) }
+}
+
+/// Sends `request` and reads the response head, within the HTTP timeout.
+async fn exchange(
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    request: &RequestHead,
+    options: ClientOptions,
+) -> Result<ResponseHead, Error> {
+    let exchange = async {
+        stream.write_all(&request.encode()).await?;
+        http::read_response_head(stream, buf, options.head_limits).await.map_err(response_error)
+    };
+    timeout(options.timeout, exchange).await.unwrap_or(Err(Error::Timeout))
+}
+
+/// Reads and drops the body of a 401 so the connection can carry the retry; `false` when the
+/// connection cannot be reused (no length, too long, or the server closes it).
+async fn drain_body(stream: &mut TcpStream, buf: &mut BytesMut, response: &ResponseHead, options: ClientOptions) -> bool {
+    let closes = response.headers.has_token("Connection", "close")
+        || (response.version == http::Version::HTTP_1_0 && !response.headers.has_token("Connection", "keep-alive"));
+    let length = response.headers.get("Content-Length").and_then(|v| v.parse::<usize>().ok());
+    match length {
+        Some(length) if !closes && length <= defaults::MAX_REQUEST_BODY => {
+            matches!(timeout(options.timeout, http::read_body(stream, buf, length)).await, Ok(Ok(_)))
+        }
+        _ => false,
+    }
 }
 
 async fn open(host: &str, port: u16, limit: Duration) -> Result<TcpStream, Error> {

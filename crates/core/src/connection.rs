@@ -8,11 +8,12 @@
 //! whole batch that arrives, not once per frame.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
@@ -20,6 +21,7 @@ use tokio::task::AbortHandle;
 use crate::defaults;
 use crate::error::{Error, ErrorCode};
 use crate::frame::{self, Decoded, Frame};
+use crate::socket::SocketHandle;
 
 /// Called from a runtime thread when an armed caller may proceed. It must not block.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -37,6 +39,11 @@ pub struct Connection {
     shared: Arc<Shared>,
 }
 
+/// Readiness bits of [`Connection::readiness`], Poco's `Socket::SelectMode` values.
+pub const SELECT_READ: u32 = 1;
+pub const SELECT_WRITE: u32 = 2;
+pub const SELECT_ERROR: u32 = 4;
+
 /// The handle that hands a connection its socket once the handshake is done.
 pub struct Starter {
     shared: Arc<Shared>,
@@ -47,6 +54,15 @@ struct Shared {
     wake: Wake,
     max_payload: AtomicU64,
     closed: AtomicBool,
+    /// Poco's blocking flag: only the binding's calls read it (they wait or return -1).
+    blocking: AtomicBool,
+    receive_timeout_ms: AtomicU64,
+    send_timeout_ms: AtomicU64,
+    /// The write buffer's high-water mark.
+    write_limit: AtomicUsize,
+    /// Bytes read from the socket but not yet decoded into frames (for `available()`).
+    undecoded: AtomicUsize,
+    socket: Mutex<Option<Arc<SocketHandle>>>,
     inbound: Mutex<Inbound>,
     outbound: Mutex<Outbound>,
     read_armed: AtomicBool,
@@ -74,6 +90,10 @@ struct Outbound {
     in_flight: usize,
     error: Option<Error>,
     closing: bool,
+    /// `shutdownSend()`: flush, then send FIN; no frames after that.
+    send_shut: bool,
+    /// Non-blocking mode: the payload length of a frame reported as not yet sent (-1).
+    pending_len: Option<usize>,
 }
 
 #[derive(Default)]
@@ -101,6 +121,12 @@ impl Connection {
             wake,
             max_payload: AtomicU64::new(defaults::MAX_PAYLOAD_SIZE),
             closed: AtomicBool::new(false),
+            blocking: AtomicBool::new(true),
+            receive_timeout_ms: AtomicU64::new(defaults::RECEIVE_TIMEOUT.as_millis() as u64),
+            send_timeout_ms: AtomicU64::new(defaults::SEND_TIMEOUT.as_millis() as u64),
+            write_limit: AtomicUsize::new(defaults::OUTBOUND_HIGH_WATER),
+            undecoded: AtomicUsize::new(0),
+            socket: Mutex::default(),
             inbound: Mutex::default(),
             outbound: Mutex::default(),
             read_armed: AtomicBool::new(false),
@@ -178,14 +204,48 @@ impl Connection {
     /// client frames get a fresh mask (§5.3).
     pub fn send(&self, flags: u8, payload: &[u8]) -> Result<(), Error> {
         self.check_open()?;
-        let mask = (self.shared.role == Role::Client).then(frame::new_mask);
         let mut outbound = lock(&self.shared.outbound);
+        self.append(&mut outbound, flags, payload)
+    }
+
+    /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the
+    /// write limit, `None` (Poco's -1) while it is not; the caller must then repeat the call with
+    /// the same length (the new buffer and flags are ignored, as in Poco) until it gets the length.
+    pub fn send_nonblocking(&self, flags: u8, payload: &[u8]) -> Result<Option<usize>, Error> {
+        self.check_open()?;
+        let shared = &self.shared;
+        let mut outbound = lock(&shared.outbound);
+        if let Some(pending) = outbound.pending_len {
+            if pending != payload.len() {
+                return Err(Error::InvalidArgument("Pending send buffer length mismatch".into()));
+            }
+            if let Some(error) = &outbound.error {
+                return Err(error.clone());
+            }
+            if !shared.over_limit(&outbound) {
+                outbound.pending_len = None;
+                return Ok(Some(pending));
+            }
+            return Ok(None);
+        }
+        self.append(&mut outbound, flags, payload)?;
+        if shared.over_limit(&outbound) {
+            outbound.pending_len = Some(payload.len());
+            return Ok(None);
+        }
+        Ok(Some(payload.len()))
+    }
+
+    fn append(&self, outbound: &mut Outbound, flags: u8, payload: &[u8]) -> Result<(), Error> {
         if let Some(error) = &outbound.error {
             return Err(error.clone());
         }
+        if outbound.send_shut {
+            return Err(Error::Io { message: "Broken pipe".into(), errno: 32 });
+        }
+        let mask = (self.shared.role == Role::Client).then(frame::new_mask);
         let was_empty = outbound.buf.is_empty();
         frame::encode(flags, payload, mask, &mut outbound.buf);
-        drop(outbound);
         if was_empty {
             self.shared.writer_kick.notify_one();
         }
@@ -220,6 +280,94 @@ impl Connection {
         false
     }
 
+    /// The OS socket, for options and addresses.
+    pub fn socket(&self) -> Result<Arc<SocketHandle>, Error> {
+        self.check_open()?;
+        lock(&self.shared.socket).clone().ok_or(Error::InvalidSocket)
+    }
+
+    /// Which of SELECT_READ, SELECT_WRITE and SELECT_ERROR hold now. Read readiness counts frames
+    /// already queued in the core (unlike Poco's `poll`, which sees only the OS socket).
+    pub fn readiness(&self) -> u32 {
+        let shared = &self.shared;
+        if shared.closed.load(Ordering::SeqCst) {
+            return SELECT_ERROR;
+        }
+        let mut ready = 0;
+        {
+            let inbound = lock(&shared.inbound);
+            if !inbound.frames.is_empty() || inbound.end.is_some() {
+                ready |= SELECT_READ;
+            }
+            if matches!(inbound.end, Some(Err(_))) {
+                ready |= SELECT_ERROR;
+            }
+        }
+        let outbound = lock(&shared.outbound);
+        if outbound.error.is_some() {
+            ready |= SELECT_ERROR;
+        } else if !shared.over_limit(&outbound) {
+            ready |= SELECT_WRITE;
+        }
+        ready
+    }
+
+    /// Bytes received and not yet taken by a receive: queued payloads plus bytes not yet decoded.
+    pub fn available(&self) -> usize {
+        let inbound = lock(&self.shared.inbound);
+        let queued: usize = inbound.frames.iter().map(|f| f.payload.len()).sum();
+        queued + self.shared.undecoded.load(Ordering::Relaxed)
+    }
+
+    pub fn blocking(&self) -> bool {
+        self.shared.blocking.load(Ordering::Relaxed)
+    }
+
+    pub fn set_blocking(&self, blocking: bool) {
+        self.shared.blocking.store(blocking, Ordering::Relaxed);
+    }
+
+    /// Receive timeout in milliseconds (0: none). Enforced by the caller's wait, not the OS.
+    pub fn receive_timeout_ms(&self) -> u64 {
+        self.shared.receive_timeout_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_receive_timeout_ms(&self, ms: u64) {
+        self.shared.receive_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Send timeout in milliseconds (0: none): how long a send may wait for the write buffer.
+    pub fn send_timeout_ms(&self) -> u64 {
+        self.shared.send_timeout_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_send_timeout_ms(&self, ms: u64) {
+        self.shared.send_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// The write buffer's high-water mark: sends wait (or return -1 in non-blocking mode) above it.
+    pub fn write_limit(&self) -> usize {
+        self.shared.write_limit.load(Ordering::Relaxed)
+    }
+
+    pub fn set_write_limit(&self, bytes: usize) {
+        self.shared.write_limit.store(bytes, Ordering::Relaxed);
+        self.shared.wake_writers_if_writable();
+    }
+
+    /// Poco's `shutdownSend()`: frames already accepted are flushed, then TCP sends FIN.
+    pub fn shutdown_send(&self) -> Result<(), Error> {
+        self.check_open()?;
+        lock(&self.shared.outbound).send_shut = true;
+        self.shared.writer_kick.notify_one();
+        Ok(())
+    }
+
+    /// Poco's `shutdownReceive()`: TCP half-close of the receiving side.
+    pub fn shutdown_receive(&self) -> Result<(), Error> {
+        self.socket()?.shutdown_receive()
+    }
+
     /// Closes the socket without a CLOSE frame (Poco's `close()`). Frames already accepted are
     /// still flushed, for at most [`defaults::CLOSE_FLUSH_TIMEOUT`]; later calls fail with
     /// InvalidSocketException.
@@ -232,6 +380,7 @@ impl Connection {
         lock(&shared.outbound).closing = true;
         shared.writer_kick.notify_one();
         let tasks = std::mem::take(&mut *lock(&shared.tasks));
+        lock(&shared.socket).take();
         if let Some(reader) = tasks.reader {
             reader.abort();
         }
@@ -268,12 +417,28 @@ impl Starter {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
+        self.launch(stream, buffered, None);
+    }
+
+    /// [`start`](Self::start) for TCP, keeping a duplicate of the socket for options and addresses.
+    pub fn start_tcp(self, stream: TcpStream, buffered: BytesMut) {
+        let socket = SocketHandle::duplicate(&stream).ok();
+        self.launch(stream, buffered, socket);
+    }
+
+    fn launch<S>(self, stream: S, buffered: BytesMut, socket: Option<SocketHandle>)
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
         let shared = self.shared;
+        // Checked under the tasks lock, so a concurrent close() either stops us here or finds
+        // the tasks (and the socket) to release.
+        let mut tasks = lock(&shared.tasks);
         if shared.closed.load(Ordering::SeqCst) {
             return;
         }
+        *lock(&shared.socket) = socket.map(Arc::new);
         let (reader, writer) = tokio::io::split(stream);
-        let mut tasks = lock(&shared.tasks);
         tasks.reader = Some(tokio::spawn(read_loop(shared.clone(), reader, buffered)).abort_handle());
         tasks.writer = Some(tokio::spawn(write_loop(shared.clone(), writer)).abort_handle());
         tasks.runtime = Some(Handle::current());
@@ -298,9 +463,11 @@ impl Shared {
 
     fn writable(&self) -> bool {
         let outbound = lock(&self.outbound);
-        outbound.error.is_some()
-            || outbound.closing
-            || outbound.buf.len() + outbound.in_flight <= defaults::OUTBOUND_HIGH_WATER
+        outbound.error.is_some() || outbound.closing || !self.over_limit(&outbound)
+    }
+
+    fn over_limit(&self, outbound: &Outbound) -> bool {
+        outbound.buf.len() + outbound.in_flight > self.write_limit.load(Ordering::Relaxed)
     }
 
     fn wake_readers(&self) {
@@ -353,6 +520,7 @@ async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut
                 Err(error) => break Err(error),
             }
         };
+        shared.undecoded.store(buf.len(), Ordering::Relaxed);
         let needed = match needed {
             Ok(needed) => needed,
             Err(error) => break Err(error),
@@ -381,14 +549,14 @@ async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut
 async fn write_loop<W: AsyncWrite + Unpin>(shared: Arc<Shared>, mut writer: W) {
     let mut chunk = BytesMut::new();
     loop {
-        let closing = {
+        let finishing = {
             let mut outbound = lock(&shared.outbound);
             std::mem::swap(&mut outbound.buf, &mut chunk);
             outbound.in_flight = chunk.len();
-            outbound.closing
+            outbound.closing || outbound.send_shut
         };
         if chunk.is_empty() {
-            if closing {
+            if finishing {
                 let _ = writer.shutdown().await;
                 return;
             }

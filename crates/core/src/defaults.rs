@@ -13,6 +13,10 @@ pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 /// Poco's HTTP timeout (HTTP_DEFAULT_TIMEOUT, HTTPServerParams::getTimeout): handshake and
 /// idle keep-alive deadline on both sides.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+/// Poco's receive and send timeouts, inherited from its HTTP layer: a `receiveFrame` that
+/// gets no frame for this long rejects with TimeoutException.
+pub const RECEIVE_TIMEOUT: Duration = HTTP_TIMEOUT;
+pub const SEND_TIMEOUT: Duration = HTTP_TIMEOUT;
 /// First size of a connection's read buffer; it grows only as bytes arrive.
 pub const READ_BUFFER_INITIAL: usize = 4 * 1024;
 /// Most the read buffer grows by at once, so a declared length never drives an allocation.

@@ -77,11 +77,10 @@ pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
         let at_least = if buf.len() < 2 { 2 } else { header_len_hint(buf[1]) };
         return Ok(Decoded::NeedMore(at_least));
     };
-    if header.payload_len > max_payload {
+    let total = usize::try_from(header.payload_len).ok().and_then(|n| n.checked_add(header.len));
+    let Some(total) = total.filter(|_| header.payload_len <= max_payload) else {
         return Err(Error::websocket(ErrorCode::PayloadTooBig, "Payload too big"));
-    }
-    // Cannot overflow: payload_len <= max_payload, which fits in usize on supported targets.
-    let total = header.len + header.payload_len as usize;
+    };
     if buf.len() < total {
         return Ok(Decoded::NeedMore(total));
     }

@@ -63,10 +63,10 @@ pub fn accept(request: &RequestHead, response: &mut ResponseHead) -> Result<(), 
 }
 
 /// The Host field Poco's `HTTPRequest::setHost(host, port)` writes: IPv6 literals in brackets,
-/// the port left out when it is the default 80.
+/// the port left out when it is 80 or 443.
 pub fn host_field(host: &str, port: u16) -> String {
     let host = if host.contains(':') { format!("[{host}]") } else { host.to_string() };
-    if port == 80 {
+    if port == 80 || port == 443 {
         host
     } else {
         format!("{host}:{port}")

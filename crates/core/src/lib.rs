@@ -4,6 +4,7 @@
 //! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
 //! connection is born). Nothing here knows about Node; the binding crate only bridges.
 
+pub mod auth;
 pub mod client;
 pub mod connection;
 pub mod defaults;
@@ -12,6 +13,7 @@ pub mod frame;
 pub mod handshake;
 pub mod http;
 pub mod server;
+pub mod socket;
 
 pub use connection::{Connection, Role, Wake};
 pub use error::{Error, ErrorCode};

@@ -237,7 +237,7 @@ async fn serve_connection(
             Ok(Reply::Upgrade { mut head, starter }) => {
                 finish(&mut head, options);
                 match stream.write_all(&head.encode()).await {
-                    Ok(()) => starter.start(stream, buf),
+                    Ok(()) => starter.start_tcp(stream, buf),
                     Err(error) => starter.fail(error.into()),
                 }
                 return;

@@ -1,0 +1,104 @@
+//! The client handshake: `connect` resolves to a `NativeHandshake` holding the server's answer
+//! and either the connected `NativeWebSocket` or the handshake's error.
+
+use napi::bindgen_prelude::{Env, PromiseRaw};
+use napi_derive::napi;
+use std::time::Duration;
+
+use poco_websocket_core::auth::Credentials;
+use poco_websocket_core::client::{self, ClientOptions};
+use poco_websocket_core::http::RequestHead;
+use poco_websocket_core::Error;
+
+use crate::errors::{invalid_argument, to_js, JsError};
+use crate::headers;
+use crate::pump::NativePump;
+use crate::socket::NativeWebSocket;
+
+/// The response head of a handshake, flat for the boundary.
+#[napi(object)]
+pub struct ResponseInfo {
+    pub version: String,
+    pub status: u32,
+    pub reason: String,
+    pub headers: Vec<String>,
+}
+
+/// What `connect` resolves to: the response (if any) and either a socket or an error.
+#[napi]
+pub struct NativeHandshake {
+    response: Option<ResponseInfo>,
+    result: Option<Result<NativeWebSocket, Error>>,
+}
+
+#[napi]
+impl NativeHandshake {
+    #[napi]
+    pub fn response(&mut self) -> Option<ResponseInfo> {
+        self.response.take()
+    }
+
+    /// The connected socket, or the handshake's error thrown.
+    #[napi]
+    pub fn take_socket(&mut self) -> Result<NativeWebSocket, JsError> {
+        match self.result.take() {
+            Some(result) => result.map_err(to_js),
+            None => Err(to_js(Error::InvalidAccess("The handshake result was already taken".into()))),
+        }
+    }
+}
+
+/// Session settings and credentials for [`connect`].
+#[napi(object)]
+pub struct ConnectOptions {
+    /// Connect and response deadline in milliseconds (Poco's `HTTPClientSession::setTimeout`).
+    pub timeout_ms: Option<u32>,
+    /// Answer a 401 once with these (Poco's `HTTPCredentials`); empty means do not.
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+/// Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case.
+#[napi]
+#[allow(clippy::too_many_arguments)]
+pub fn connect<'env>(
+    env: &'env Env,
+    pump: &NativePump,
+    host: String,
+    port: u32,
+    method: String,
+    uri: String,
+    version: String,
+    header_list: Vec<String>,
+    options: ConnectOptions,
+) -> Result<PromiseRaw<'env, NativeHandshake>, JsError> {
+    let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
+    let request = RequestHead {
+        method,
+        uri,
+        version: headers::parse_version(&version)?,
+        headers: headers::from_flat(header_list)?,
+    };
+    let pump = pump.shared.clone();
+    let id = pump.next_id();
+    let wake = pump.waker(id);
+    let defaults = ClientOptions::default();
+    let client_options = ClientOptions {
+        timeout: options.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
+        ..defaults
+    };
+    let credentials = Credentials { username: options.username.unwrap_or_default(), password: options.password.unwrap_or_default() };
+    let handshake = async move {
+        let outcome = client::connect(&host, port, request, client_options, Some(credentials), wake).await;
+        Ok(NativeHandshake {
+            response: outcome.response.map(|head| ResponseInfo {
+                version: head.version.as_str().to_string(),
+                status: head.status as u32,
+                reason: head.reason.clone(),
+                headers: headers::to_flat(&head.headers),
+            }),
+            result: Some(outcome.result.map(|connection| NativeWebSocket::new(connection, id))),
+        })
+    };
+    env.spawn_future(handshake).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+}
