@@ -17,6 +17,7 @@ import {
   connect,
   echo,
   echoHandler,
+  echoHandlerWith,
   fakeServer,
   keyOf,
   rawExchange,
@@ -70,9 +71,10 @@ test('receiveFrame(buffer) fills the caller buffer and reports n and flags', asy
   await server.stop()
 })
 
-test('fragments, control frames, RSV bits and reserved opcodes pass through with their raw flags', async (t) => {
-  const server = await startServer(echoHandler)
-  const { ws } = await connect(server.port())
+test('with strict checks off (Poco): fragments, control frames, RSV bits and reserved opcodes pass through with their raw flags', async (t) => {
+  const server = await startServer(echoHandlerWith({ strict: false }))
+  const { ws } = await connect(server.port(), '/', { strict: false })
+  t.false(ws.getStrict())
   const frames: Array<[number, string]> = [
     [FrameOpcodes.FRAME_OP_TEXT, 'ab'], // first fragment, FIN clear
     [FrameOpcodes.FRAME_OP_CONT, 'cd'],
@@ -109,10 +111,10 @@ test('a frame larger than the caller buffer rejects with WS_ERR_PAYLOAD_TOO_BIG 
   await server.stop()
 })
 
-test('a frame over the max payload size rejects with WS_ERR_PAYLOAD_TOO_BIG "Payload too big"', async (t) => {
+test('a frame over the max payload size rejects with WS_ERR_PAYLOAD_TOO_BIG "Payload too big" and fails with 1009', async (t) => {
   const server = await startServer(echoHandler)
   const { ws } = await connect(server.port())
-  t.is(ws.getMaxPayloadSize(), 2147483647)
+  t.is(ws.getMaxPayloadSize(), 100 * 1024 * 1024)
   ws.setMaxPayloadSize(1000)
   t.is(ws.getMaxPayloadSize(), 1000)
   await ws.sendFrame(Buffer.alloc(1000), SendFlags.FRAME_BINARY)
@@ -122,6 +124,7 @@ test('a frame over the max payload size rejects with WS_ERR_PAYLOAD_TOO_BIG "Pay
   t.is(error?.code, 10)
   t.is(error?.message, 'Payload too big')
   t.is(error?.displayText(), 'WebSocket Exception: Payload too big')
+  t.is(error?.closeCode, 1009)
   ws.close()
   await server.stop()
 })

@@ -9,6 +9,7 @@ import {
   HTTPRequest,
   HTTPResponse,
   HTTPStatus,
+  MessageException,
   NoMessageException,
   WebSocket,
   WebSocketException,
@@ -187,6 +188,13 @@ for (const [name, answer, code, message, status] of clientFailures) {
     fake.close()
   })
 }
+
+test('client: an answer that is not HTTP → MessageException', async (t) => {
+  const fake = await fakeServer((_head, socket) => socket.end('SSH-2.0-OpenSSH\r\n\r\n'))
+  const error = await t.throwsAsync(connect(fake.port), { instanceOf: MessageException })
+  t.regex(error?.displayText() ?? '', /^Malformed message: /)
+  fake.close()
+})
 
 test('client: a connection closed without an answer → NoMessageException; nobody listening → ConnectionRefusedException', async (t) => {
   const fake = await fakeServer((_head, socket) => socket.end())

@@ -11,6 +11,7 @@ import {
   HTTPServerRequest,
   HTTPServerResponse,
   WebSocket,
+  type WebSocketOptions,
 } from '../index'
 
 export type Handler = (request: HTTPServerRequest, response: HTTPServerResponse) => void | Promise<void>
@@ -26,6 +27,12 @@ export async function startServer(handler: Handler): Promise<HTTPServer> {
 /** A handler that accepts the upgrade and echoes every frame (flags included) until CLOSE or EOF. */
 export const echoHandler: Handler = async (request, response) => echo(await WebSocket.accept(request, response))
 
+/** `echoHandler` for WebSockets with these options (e.g. `{ strict: false }` for raw Poco semantics). */
+export const echoHandlerWith =
+  (options: WebSocketOptions): Handler =>
+  async (request, response) =>
+    echo(await WebSocket.accept(request, response, options))
+
 /** Echoes every frame (flags included) until CLOSE or EOF, then closes. */
 export async function echo(ws: WebSocket): Promise<void> {
   for (;;) {
@@ -38,10 +45,10 @@ export async function echo(ws: WebSocket): Promise<void> {
 }
 
 /** Our client, connected to `port` on 127.0.0.1. */
-export async function connect(port: number, path = '/'): Promise<{ ws: WebSocket; response: HTTPResponse }> {
+export async function connect(port: number, path = '/', options: WebSocketOptions = {}): Promise<{ ws: WebSocket; response: HTTPResponse }> {
   const response = new HTTPResponse()
   const request = new HTTPRequest(HTTPRequest.HTTP_GET, path, HTTPMessage.HTTP_1_1)
-  const ws = await WebSocket.connect(new HTTPClientSession('127.0.0.1', port), request, response)
+  const ws = await WebSocket.connect(new HTTPClientSession('127.0.0.1', port), request, response, undefined, options)
   return { ws, response }
 }
 

@@ -56,7 +56,7 @@ export declare class NativeServerRequest {
    * Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
    * given fields added; throws WebSocketException and sends nothing when it is not one.
    */
-  upgrade(headerList: Array<string>): NativeWebSocket
+  upgrade(headerList: Array<string>, options?: WebSocketConfig | undefined | null): NativeWebSocket
 }
 
 export declare class NativeWebSocket {
@@ -75,8 +75,6 @@ export declare class NativeWebSocket {
   armRead(): boolean
   /** Queues one frame; `flags` is its first header byte. */
   sendFrame(flags: number, payload: Uint8Array): void
-  /** Queues a CLOSE frame; returns its payload length. */
-  shutdown(statusCode: number, reason: string): number
   /** True when the write buffer is under its high-water mark; otherwise arms a wake-up. */
   armWrite(): boolean
   get bufferedAmount(): number
@@ -90,6 +88,10 @@ export declare class NativeWebSocket {
   /** SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now. */
   readiness(): number
   available(): number
+  /** Strictness and limits (see `WebSocketConfig`). */
+  getConfig(): WebSocketConfig
+  /** Changes the fields given; they apply to frames parsed from now on. */
+  setConfig(changes: WebSocketConfig): void
   getBlocking(): boolean
   setBlocking(blocking: boolean): void
   getReceiveTimeout(): number
@@ -121,6 +123,9 @@ export declare class NativeWebSocket {
   get closed(): boolean
 }
 
+/** The payload of a CLOSE frame: the status code in network byte order, then the reason. */
+export declare function closePayload(statusCode: number, reason: string): Buffer
+
 /** Poco's `WebSocket::computeAccept`. */
 export declare function computeAccept(key: string): string
 
@@ -134,6 +139,8 @@ export interface ConnectOptions {
   /** Answer a 401 once with these (Poco's `HTTPCredentials`); empty means do not. */
   username?: string
   password?: string
+  /** Settings of the connection. */
+  websocket?: WebSocketConfig
 }
 
 /** Poco's `WebSocket::createKey`. */
@@ -168,4 +175,17 @@ export interface ServerConfig {
   timeoutMs?: number
   keepAlive?: boolean
   serverName?: string
+  maxQueued?: number
+}
+
+/** This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends. */
+export declare function socketOptionConstants(): Record<string, number>
+
+export interface WebSocketConfig {
+  /** RFC 6455 checks on received frames and the close handshake (default true). */
+  strict?: boolean
+  maxPayloadSize?: number
+  maxMessageSize?: number
+  maxFragments?: number
+  closeTimeoutMs?: number
 }

@@ -40,6 +40,7 @@ export class HTTPServer {
         timeoutMs: this.params.getTimeout(),
         keepAlive: this.params.getKeepAlive(),
         serverName: this.params.getServerName(),
+        maxQueued: this.params.getMaxQueued(),
       }),
     )
     this.server = server

@@ -1,4 +1,4 @@
-import { call, type NativeServerRequest, type NativeWebSocket } from './binding'
+import { call, type NativeServerRequest, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { InvalidAccessException } from './exceptions'
 import { HTTPResponse } from './HTTPResponse'
 import type { HTTPServerRequest } from './HTTPServerRequest'
@@ -33,11 +33,11 @@ export class HTTPServerResponse extends HTTPResponse {
   }
 
   /** @internal Used by `WebSocket.accept`: validates and sends the 101 with this response's fields. */
-  upgrade(request: HTTPServerRequest): NativeWebSocket {
+  upgrade(request: HTTPServerRequest, options: NativeWebSocketConfig): NativeWebSocket {
     if (this.isSent || request._native !== this.request) {
       throw new InvalidAccessException('The response has already been sent')
     }
-    const socket = call(() => this.request.upgrade(this.toFlatList()))
+    const socket = call(() => this.request.upgrade(this.toFlatList(), options))
     this.setStatusAndReason(101)
     this.isSent = true
     return socket

@@ -1,6 +1,11 @@
-import { call, native, pump, type NativeWebSocket } from './binding'
-import { Mode, SendFlags, StatusCodes } from './enums'
-import { AssertionViolationException, InvalidArgumentException } from './exceptions'
+import { call, deadlineAfter, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { FrameFlags, FrameOpcodes, Mode, SendFlags, StatusCodes } from './enums'
+import {
+  AssertionViolationException,
+  InvalidAccessException,
+  InvalidArgumentException,
+  TimeoutException,
+} from './exceptions'
 import type { HTTPClientSession } from './HTTPClientSession'
 import type { HTTPCredentials } from './HTTPCredentials'
 import type { HTTPRequest } from './HTTPRequest'
@@ -13,6 +18,27 @@ import { Socket, StreamSocket } from './Socket'
 export interface FrameInfo {
   n: number
   flags: number
+}
+
+/**
+ * Protocol strictness and limits of one WebSocket (see README, "Defaults"). Given to
+ * `accept`/`connect`, they apply from the first frame; the setters change them later.
+ */
+export interface WebSocketOptions {
+  /**
+   * RFC 6455 checks on every received frame (RSV bits, opcodes, masking, control frames,
+   * fragmentation, UTF-8, close codes) and the close handshake; default true. Turn off for
+   * extensions that use the RSV bits, or Poco's raw frame semantics.
+   */
+  strict?: boolean
+  /** Largest frame payload, in bytes. */
+  maxPayloadSize?: number
+  /** Largest message (all its fragments), in bytes. */
+  maxMessageSize?: number
+  /** Most fragments of one message. */
+  maxFragments?: number
+  /** Milliseconds a CLOSE may go unanswered before TCP is closed. */
+  closeTimeout?: number
 }
 
 /** The result of the growing-buffer {@link WebSocket.receiveFrame} overload. */
@@ -44,6 +70,7 @@ export class WebSocket extends StreamSocket {
     request: HTTPRequest,
     response: HTTPResponse,
     credentials?: HTTPCredentials,
+    options: WebSocketOptions = {},
   ): Promise<WebSocket> {
     const handshake = await call(() =>
       native.connect(
@@ -58,6 +85,7 @@ export class WebSocket extends StreamSocket {
           timeoutMs: cs.getTimeout(),
           username: credentials?.getUsername() ?? '',
           password: credentials?.getPassword() ?? '',
+          websocket: toNativeConfig(options),
         },
       ),
     )
@@ -71,8 +99,8 @@ export class WebSocket extends StreamSocket {
    * answers 101 (with any fields already set on `response`). On failure it rejects with
    * WebSocketException and sends nothing: the handler decides the answer (typically 400).
    */
-  static async accept(request: HTTPServerRequest, response: HTTPServerResponse): Promise<WebSocket> {
-    return new WebSocket(response.upgrade(request))
+  static async accept(request: HTTPServerRequest, response: HTTPServerResponse, options: WebSocketOptions = {}): Promise<WebSocket> {
+    return new WebSocket(response.upgrade(request, toNativeConfig(options)))
   }
 
   /** Poco's `WebSocket(const Socket&)`: another handle on the same WebSocket connection. */
@@ -96,27 +124,31 @@ export class WebSocket extends StreamSocket {
   /**
    * Sends exactly one frame. `flags` is the frame's first header byte (FIN, RSV, opcode);
    * client frames are masked. Resolves to the payload length once the frame is buffered and
-   * the write buffer is under its high-water mark.
+   * the write buffer is under its high-water mark (TimeoutException after the send timeout).
+   * Non-blocking: -1 while the write buffer is full; repeat the call with the same length.
    */
   async sendFrame(buffer: Uint8Array | string, flags: number = SendFlags.FRAME_TEXT): Promise<number> {
     const impl = this.open()
-    const payload = typeof buffer === 'string' ? Buffer.from(buffer, 'utf8') : buffer
-    if (!(payload instanceof Uint8Array)) throw new InvalidArgumentException('buffer must be a Uint8Array or a string')
     if (!Number.isInteger(flags)) throw new InvalidArgumentException('flags must be an integer')
-    call(() => impl.sendFrame(flags & 0xff, payload))
-    await this.drained(impl)
-    return payload.length
+    return this.send(impl, flags & 0xff, toPayload(buffer))
   }
 
   /** Receives one frame into `buffer`; a frame larger than `buffer` rejects and stays queued. */
   receiveFrame(buffer: Uint8Array): Promise<FrameInfo>
   /** Receives one frame into a new Buffer (Poco's growing `Buffer<char>` overload). */
   receiveFrame(): Promise<ReceivedFrame>
+  /**
+   * Blocking: waits for a frame, TimeoutException when none comes within the receive timeout
+   * (nothing of a frame is consumed by a timeout). Non-blocking: `n` is -1 when no complete
+   * frame is there yet.
+   */
   async receiveFrame(buffer?: Uint8Array): Promise<FrameInfo | ReceivedFrame> {
     const impl = this.open()
     if (buffer !== undefined && !(buffer instanceof Uint8Array)) {
       throw new InvalidArgumentException('buffer must be a Uint8Array')
     }
+    const blocking = impl.getBlocking()
+    const deadline = blocking ? deadlineAfter(impl.getReceiveTimeout()) : undefined
     for (;;) {
       if (buffer) {
         const info = call(() => impl.receiveInto(buffer))
@@ -125,22 +157,33 @@ export class WebSocket extends StreamSocket {
         const frame = call(() => impl.receive())
         if (frame) return { n: frame.payload.length, flags: frame.flags, payload: frame.payload }
       }
-      if (!impl.armRead()) await pump.wait(impl.id)
+      if (!blocking) return buffer ? { n: -1, flags: 0 } : { n: -1, flags: 0, payload: Buffer.alloc(0) }
+      if (!(await this.waitReadable(impl, deadline))) throw new TimeoutException()
     }
   }
 
   /**
-   * Sends a CLOSE frame with the status code and message; resolves to its payload length.
-   * It does not wait for the peer's CLOSE and does not close TCP (as in Poco).
+   * Sends a CLOSE frame with the status code and message; resolves to its payload length
+   * (-1 in non-blocking mode while it cannot be buffered). It does not wait for the peer's
+   * CLOSE and does not close TCP (as in Poco).
    */
   async shutdown(statusCode: number = StatusCodes.WS_NORMAL_CLOSE, statusMessage = ''): Promise<number> {
     const impl = this.open()
     if (!Number.isInteger(statusCode) || statusCode < 0 || statusCode > 0xffff) {
       throw new InvalidArgumentException('statusCode must be an integer from 0 to 65535')
     }
-    const n = call(() => impl.shutdown(statusCode, String(statusMessage)))
-    await this.drained(impl)
-    return n
+    const payload = call(() => native.closePayload(statusCode, String(statusMessage)))
+    return this.send(impl, FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE, payload)
+  }
+
+  /** Poco's `sendBytes` on a WebSocket: one frame; flags 0 means FRAME_BINARY. */
+  async sendBytes(buffer: Uint8Array | string, flags = 0): Promise<number> {
+    return this.sendFrame(buffer, flags === 0 ? SendFlags.FRAME_BINARY : flags)
+  }
+
+  /** Poco's `receiveBytes` on a WebSocket: one frame into `buffer`; resolves to its length. */
+  async receiveBytes(buffer: Uint8Array): Promise<number> {
+    return (await this.receiveFrame(buffer)).n
   }
 
   /** WS_CLIENT if this end masks its frames, else WS_SERVER. */
@@ -160,7 +203,93 @@ export class WebSocket extends StreamSocket {
     return this.open().getMaxPayloadSize()
   }
 
-  private async drained(impl: NativeWebSocket): Promise<void> {
-    while (!impl.armWrite()) await pump.wait(impl.id)
+  /** Turns the RFC 6455 checks on received frames on or off (see {@link WebSocketOptions.strict}). */
+  setStrict(strict: boolean): void {
+    this.open().setConfig({ strict: Boolean(strict) })
   }
+
+  getStrict(): boolean {
+    return this.open().getConfig().strict!
+  }
+
+  /** A message (all fragments together) over this size fails the connection with 1009. */
+  setMaxMessageSize(bytes: number): void {
+    this.open().setConfig({ maxMessageSize: checkLimit(bytes) })
+  }
+
+  getMaxMessageSize(): number {
+    return this.open().getConfig().maxMessageSize!
+  }
+
+  /** A message of more fragments fails the connection with 1009. */
+  setMaxFragments(count: number): void {
+    this.open().setConfig({ maxFragments: checkLimit(count) })
+  }
+
+  getMaxFragments(): number {
+    return this.open().getConfig().maxFragments!
+  }
+
+  /** Milliseconds a CLOSE may go unanswered before TCP is closed. */
+  setCloseTimeout(milliseconds: number): void {
+    this.open().setConfig({ closeTimeoutMs: checkLimit(milliseconds) })
+  }
+
+  getCloseTimeout(): number {
+    return this.open().getConfig().closeTimeoutMs!
+  }
+
+  /** Not on a WebSocket: it is connected by `WebSocket.connect`. */
+  connect(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot connect() a WebSocketImpl')
+  }
+
+  /** Not on a WebSocket. */
+  connectNB(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot connectNB() a WebSocketImpl')
+  }
+
+  /** Not on a WebSocket. */
+  bind(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot bind() a WebSocketImpl')
+  }
+
+  /** Not on a WebSocket. */
+  listen(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot listen() on a WebSocketImpl')
+  }
+
+  /** Not on a WebSocket. */
+  sendUrgent(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot sendUrgent() on a WebSocketImpl')
+  }
+
+  /** Not on a WebSocket. */
+  acceptConnection(..._args: unknown[]): never {
+    throw new InvalidAccessException('Cannot acceptConnection() on a WebSocketImpl')
+  }
+
+  private async send(impl: NativeWebSocket, flags: number, payload: Uint8Array): Promise<number> {
+    if (!impl.getBlocking()) return call(() => impl.sendFrameNonBlocking(flags, payload))
+    call(() => impl.sendFrame(flags, payload))
+    if (!(await this.waitWritable(impl, deadlineAfter(impl.getSendTimeout())))) throw new TimeoutException()
+    return payload.length
+  }
+}
+
+function checkLimit(n: number): number {
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentException('expected a positive integer', String(n))
+  return n
+}
+
+function toNativeConfig(options: WebSocketOptions): NativeWebSocketConfig {
+  const { strict, maxPayloadSize, maxMessageSize, maxFragments, closeTimeout } = options
+  for (const n of [maxPayloadSize, maxMessageSize, maxFragments, closeTimeout]) if (n !== undefined) checkLimit(n)
+  return { strict, maxPayloadSize, maxMessageSize, maxFragments, closeTimeoutMs: closeTimeout }
+}
+
+function toPayload(buffer: Uint8Array | string): Uint8Array {
+  const payload = typeof buffer === 'string' ? Buffer.from(buffer, 'utf8') : buffer
+  if (!(payload instanceof Uint8Array)) throw new InvalidArgumentException('buffer must be a Uint8Array or a string')
+  return payload
 }

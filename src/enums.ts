@@ -57,4 +57,17 @@ export enum ErrorCodes {
   WS_ERR_UNAUTHORIZED = 6,
   WS_ERR_PAYLOAD_TOO_BIG = 10,
   WS_ERR_INCOMPLETE_FRAME = 11,
+  /** Not in Poco: the peer broke an RFC 6455 framing rule; the connection failed with 1002. */
+  WS_ERR_PROTOCOL_VIOLATION = 12,
+  /** Not in Poco: invalid UTF-8 in a text message or close reason; failed with 1007. */
+  WS_ERR_INVALID_PAYLOAD = 13,
+  /** Not in Poco: a message over the size or fragment limit; failed with 1009. */
+  WS_ERR_MESSAGE_TOO_BIG = 14,
+}
+
+/** Poco's `Socket::SelectMode`, for `poll` and `select`. */
+export enum SelectMode {
+  SELECT_READ = 1,
+  SELECT_WRITE = 2,
+  SELECT_ERROR = 4,
 }

@@ -51,6 +51,8 @@ export class NetException extends IOException {
 }
 export class WebSocketException extends NetException {
   static override readonly pocoName: string = 'WebSocket Exception'
+  /** The close code sent to the peer when this error failed the connection (1002, 1007, 1009). */
+  closeCode?: number
 }
 export class InvalidSocketException extends NetException {
   static override readonly pocoName: string = 'Invalid socket'
@@ -76,6 +78,9 @@ export class NoMessageException extends NetException {
 export class MessageException extends NetException {
   static override readonly pocoName: string = 'Malformed message'
 }
+export class NotAuthenticatedException extends NetException {
+  static override readonly pocoName: string = 'No authentication information found'
+}
 
 /** The classes the native layer names in an error's `code` ("<Class>:<number>"). */
 const nativeKinds: Record<string, new (message?: string, code?: number) => Exception> = {
@@ -96,7 +101,10 @@ const nativeKinds: Record<string, new (message?: string, code?: number) => Excep
 /** Turns an error thrown by the native addon into its Poco exception class. */
 export function fromNative(error: unknown): unknown {
   if (!(error instanceof Error) || error instanceof Exception) return error
-  const match = /^(\w+):(-?\d+)$/.exec(String((error as { code?: unknown }).code ?? ''))
+  const match = /^(\w+):(-?\d+)(?::(\d+))?$/.exec(String((error as { code?: unknown }).code ?? ''))
   const Kind = match ? nativeKinds[match[1]] : undefined
-  return Kind ? new Kind(error.message, Number(match![2])) : error
+  if (!Kind) return error
+  const translated = new Kind(error.message, Number(match![2]))
+  if (match![3] && translated instanceof WebSocketException) translated.closeCode = Number(match![3])
+  return translated
 }

@@ -10,6 +10,7 @@ use poco_websocket_core::client::{self, ClientOptions};
 use poco_websocket_core::http::RequestHead;
 use poco_websocket_core::Error;
 
+use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
 use crate::pump::NativePump;
@@ -56,6 +57,8 @@ pub struct ConnectOptions {
     /// Answer a 401 once with these (Poco's `HTTPCredentials`); empty means do not.
     pub username: Option<String>,
     pub password: Option<String>,
+    /// Settings of the connection.
+    pub websocket: Option<WebSocketConfig>,
 }
 
 /// Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case.
@@ -85,6 +88,7 @@ pub fn connect<'env>(
     let defaults = ClientOptions::default();
     let client_options = ClientOptions {
         timeout: options.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
+        connection: config::apply(defaults.connection, &options.websocket.unwrap_or_default()),
         ..defaults
     };
     let credentials = Credentials { username: options.username.unwrap_or_default(), password: options.password.unwrap_or_default() };

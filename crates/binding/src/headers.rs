@@ -6,7 +6,7 @@ use poco_websocket_core::http::{Headers, Version};
 use crate::errors::{invalid_argument, JsError};
 
 pub fn from_flat(flat: Vec<String>) -> Result<Headers, JsError> {
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(invalid_argument("header list must hold name/value pairs"));
     }
     let mut fields = Vec::with_capacity(flat.len() / 2);

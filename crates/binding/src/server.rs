@@ -9,6 +9,7 @@ use napi_derive::napi;
 use poco_websocket_core::http::{reason_for_status, ResponseHead};
 use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
 
+use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
 use crate::pump::{NativePump, PumpShared};
@@ -20,6 +21,7 @@ pub struct ServerConfig {
     pub timeout_ms: Option<u32>,
     pub keep_alive: Option<bool>,
     pub server_name: Option<String>,
+    pub max_queued: Option<u32>,
 }
 
 #[napi]
@@ -89,6 +91,7 @@ pub fn listen<'env>(
         timeout: config.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
         keep_alive: config.keep_alive.unwrap_or(defaults.keep_alive),
         server_name: config.server_name.filter(|name| !name.is_empty()),
+        max_queued: config.max_queued.map_or(defaults.max_queued, |n| n as usize),
         ..defaults
     };
     let pump = pump.shared.clone();
@@ -160,10 +163,11 @@ impl NativeServerRequest {
     /// Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
     /// given fields added; throws WebSocketException and sends nothing when it is not one.
     #[napi]
-    pub fn upgrade(&mut self, header_list: Vec<String>) -> Result<NativeWebSocket, JsError> {
+    pub fn upgrade(&mut self, header_list: Vec<String>, options: Option<WebSocketConfig>) -> Result<NativeWebSocket, JsError> {
         let head = response_head(&self.request, 101, String::new(), header_list)?;
         let id = self.pump.next_id();
-        let connection = self.request.upgrade(head, self.pump.waker(id)).map_err(to_js)?;
+        let config = config::apply(Default::default(), &options.unwrap_or_default());
+        let connection = self.request.upgrade_with(head, config, self.pump.waker(id)).map_err(to_js)?;
         Ok(NativeWebSocket::new(connection, id))
     }
 }

@@ -1,11 +1,14 @@
 //! `NativeWebSocket`: one connection, frame level. Receives and sends never wait on the
 //! runtime; `armRead`/`armWrite` ask the pump for a wake-up when they would have to.
 
+use std::collections::HashMap;
+
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 use poco_websocket_core::socket::Flag;
 use poco_websocket_core::Connection;
 
+use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
 
 #[napi]
@@ -78,13 +81,6 @@ impl NativeWebSocket {
         self.connection.send(flags as u8, payload).map_err(to_js)
     }
 
-    /// Queues a CLOSE frame; returns its payload length.
-    #[napi]
-    pub fn shutdown(&self, status_code: u32, reason: String) -> Result<u32, JsError> {
-        let status_code = u16::try_from(status_code).map_err(|_| invalid_argument("status code out of range"))?;
-        self.connection.send_close(status_code, &reason).map(|n| n as u32).map_err(to_js)
-    }
-
     /// True when the write buffer is under its high-water mark; otherwise arms a wake-up.
     #[napi]
     pub fn arm_write(&self) -> bool {
@@ -123,6 +119,18 @@ impl NativeWebSocket {
     #[napi]
     pub fn available(&self) -> f64 {
         self.connection.available() as f64
+    }
+
+    /// Strictness and limits (see `WebSocketConfig`).
+    #[napi]
+    pub fn get_config(&self) -> WebSocketConfig {
+        config::to_js(self.connection.config())
+    }
+
+    /// Changes the fields given; they apply to frames parsed from now on.
+    #[napi]
+    pub fn set_config(&self, changes: WebSocketConfig) {
+        self.connection.set_config(config::apply(self.connection.config(), &changes));
     }
 
     #[napi]
@@ -255,4 +263,17 @@ pub fn compute_accept(key: String) -> String {
 #[napi]
 pub fn create_key() -> String {
     poco_websocket_core::handshake::create_key()
+}
+
+/// The payload of a CLOSE frame: the status code in network byte order, then the reason.
+#[napi]
+pub fn close_payload(status_code: u32, reason: String) -> Result<Buffer, JsError> {
+    let status_code = u16::try_from(status_code).map_err(|_| invalid_argument("status code out of range"))?;
+    Ok(poco_websocket_core::frame::close_payload(status_code, &reason).into())
+}
+
+/// This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends.
+#[napi]
+pub fn socket_option_constants() -> HashMap<String, i32> {
+    poco_websocket_core::socket::option_constants().into_iter().map(|(name, value)| (name.to_string(), value)).collect()
 }

@@ -8,7 +8,7 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::auth::{self, Credentials};
-use crate::connection::{Connection, Role, Wake};
+use crate::connection::{Connection, ConnectionConfig, Role, Wake};
 use crate::defaults;
 use crate::error::Error;
 use crate::handshake;
@@ -20,11 +20,17 @@ pub struct ClientOptions {
     /// Deadline for connecting, and separately for the server's answer (Poco: 60 s).
     pub timeout: Duration,
     pub head_limits: HeadLimits,
+    /// Settings of the connection the handshake produces.
+    pub connection: ConnectionConfig,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
-        ClientOptions { timeout: defaults::HTTP_TIMEOUT, head_limits: HeadLimits::default() }
+        ClientOptions {
+            timeout: defaults::HTTP_TIMEOUT,
+            head_limits: HeadLimits::default(),
+            connection: ConnectionConfig::default(),
+        }
     }
 }
 
@@ -78,7 +84,7 @@ pub async fn connect(
     if let Err(error) = handshake::verify_response(&response, &key) {
         return failed(Some(response), error);
     }
-    let (connection, starter) = Connection::new(Role::Client, wake);
+    let (connection, starter) = Connection::with_config(Role::Client, options.connection, wake);
     starter.start_tcp(stream, buf);
     Handshake { response: Some(response), result: Ok(connection) }
 }

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -20,8 +21,11 @@ use tokio::task::AbortHandle;
 
 use crate::defaults;
 use crate::error::{Error, ErrorCode};
-use crate::frame::{self, Decoded, Frame};
+use crate::frame::{self, Decoded, Frame, FLAG_FIN, OPCODE_MASK, OP_CLOSE};
+use crate::protocol::fragmentation::MessageLimits;
+use crate::protocol::{Inspector, Policy};
 use crate::socket::SocketHandle;
+use crate::transport::SharedTcp;
 
 /// Called from a runtime thread when an armed caller may proceed. It must not block.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -39,6 +43,31 @@ pub struct Connection {
     shared: Arc<Shared>,
 }
 
+/// Settings a connection starts with; each can be changed later through [`Connection`].
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionConfig {
+    /// Enforce RFC 6455 on received frames (module [`crate::protocol`]) and the close handshake.
+    pub strict: bool,
+    pub max_payload_size: u64,
+    pub max_message_size: u64,
+    pub max_fragments: u64,
+    /// How long a CLOSE we sent may go unanswered (and, for a client, how long the server may
+    /// keep TCP open after the close handshake) before TCP is closed.
+    pub close_timeout: Duration,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            strict: true,
+            max_payload_size: defaults::MAX_PAYLOAD_SIZE,
+            max_message_size: defaults::MAX_MESSAGE_SIZE,
+            max_fragments: defaults::MAX_FRAGMENTS,
+            close_timeout: defaults::CLOSE_TIMEOUT,
+        }
+    }
+}
+
 /// Readiness bits of [`Connection::readiness`], Poco's `Socket::SelectMode` values.
 pub const SELECT_READ: u32 = 1;
 pub const SELECT_WRITE: u32 = 2;
@@ -53,6 +82,13 @@ struct Shared {
     role: Role,
     wake: Wake,
     max_payload: AtomicU64,
+    strict: AtomicBool,
+    max_message_size: AtomicU64,
+    max_fragments: AtomicU64,
+    close_timeout_ms: AtomicU64,
+    /// The close handshake (§7.1.2): our CLOSE was queued; the peer's CLOSE arrived.
+    close_sent: AtomicBool,
+    close_received: AtomicBool,
     closed: AtomicBool,
     /// Poco's blocking flag: only the binding's calls read it (they wait or return -1).
     blocking: AtomicBool,
@@ -116,10 +152,20 @@ impl Connection {
     /// A connection with no socket yet; [`Starter::start`] attaches one. Frames sent before
     /// that wait in the write buffer.
     pub fn new(role: Role, wake: Wake) -> (Connection, Starter) {
+        Connection::with_config(role, ConnectionConfig::default(), wake)
+    }
+
+    pub fn with_config(role: Role, config: ConnectionConfig, wake: Wake) -> (Connection, Starter) {
         let shared = Arc::new(Shared {
             role,
             wake,
-            max_payload: AtomicU64::new(defaults::MAX_PAYLOAD_SIZE),
+            max_payload: AtomicU64::new(config.max_payload_size),
+            strict: AtomicBool::new(config.strict),
+            max_message_size: AtomicU64::new(config.max_message_size),
+            max_fragments: AtomicU64::new(config.max_fragments),
+            close_timeout_ms: AtomicU64::new(config.close_timeout.as_millis() as u64),
+            close_sent: AtomicBool::new(false),
+            close_received: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             blocking: AtomicBool::new(true),
             receive_timeout_ms: AtomicU64::new(defaults::RECEIVE_TIMEOUT.as_millis() as u64),
@@ -149,6 +195,27 @@ impl Connection {
     /// Applies to frame headers parsed from now on.
     pub fn set_max_payload_size(&self, size: u64) {
         self.shared.max_payload.store(size, Ordering::Relaxed);
+    }
+
+    pub fn config(&self) -> ConnectionConfig {
+        let shared = &self.shared;
+        ConnectionConfig {
+            strict: shared.strict.load(Ordering::Relaxed),
+            max_payload_size: shared.max_payload.load(Ordering::Relaxed),
+            max_message_size: shared.max_message_size.load(Ordering::Relaxed),
+            max_fragments: shared.max_fragments.load(Ordering::Relaxed),
+            close_timeout: Duration::from_millis(shared.close_timeout_ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// Applies to frames parsed from now on.
+    pub fn set_config(&self, config: ConnectionConfig) {
+        let shared = &self.shared;
+        shared.strict.store(config.strict, Ordering::Relaxed);
+        shared.max_payload.store(config.max_payload_size, Ordering::Relaxed);
+        shared.max_message_size.store(config.max_message_size, Ordering::Relaxed);
+        shared.max_fragments.store(config.max_fragments, Ordering::Relaxed);
+        shared.close_timeout_ms.store(config.close_timeout.as_millis() as u64, Ordering::Relaxed);
     }
 
     pub fn is_closed(&self) -> bool {
@@ -205,7 +272,10 @@ impl Connection {
     pub fn send(&self, flags: u8, payload: &[u8]) -> Result<(), Error> {
         self.check_open()?;
         let mut outbound = lock(&self.shared.outbound);
-        self.append(&mut outbound, flags, payload)
+        self.append(&mut outbound, flags, payload)?;
+        drop(outbound);
+        self.after_send(flags);
+        Ok(())
     }
 
     /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the
@@ -229,11 +299,13 @@ impl Connection {
             return Ok(None);
         }
         self.append(&mut outbound, flags, payload)?;
-        if shared.over_limit(&outbound) {
+        let over_limit = shared.over_limit(&outbound);
+        if over_limit {
             outbound.pending_len = Some(payload.len());
-            return Ok(None);
         }
-        Ok(Some(payload.len()))
+        drop(outbound);
+        self.after_send(flags);
+        Ok((!over_limit).then_some(payload.len()))
     }
 
     fn append(&self, outbound: &mut Outbound, flags: u8, payload: &[u8]) -> Result<(), Error> {
@@ -243,13 +315,15 @@ impl Connection {
         if outbound.send_shut {
             return Err(Error::Io { message: "Broken pipe".into(), errno: 32 });
         }
-        let mask = (self.shared.role == Role::Client).then(frame::new_mask);
-        let was_empty = outbound.buf.is_empty();
-        frame::encode(flags, payload, mask, &mut outbound.buf);
-        if was_empty {
-            self.shared.writer_kick.notify_one();
-        }
+        self.shared.queue_frame(outbound, flags, payload);
         Ok(())
+    }
+
+    /// After a frame was queued (and the outbound lock released).
+    fn after_send(&self, flags: u8) {
+        if flags & OPCODE_MASK == OP_CLOSE {
+            self.shared.on_close_sent();
+        }
     }
 
     /// Sends a CLOSE frame with `status_code` and `reason` (§5.5.1); returns its payload length.
@@ -417,18 +491,22 @@ impl Starter {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
-        self.launch(stream, buffered, None);
+        let (reader, writer) = tokio::io::split(stream);
+        self.launch(reader, writer, buffered, None);
     }
 
-    /// [`start`](Self::start) for TCP, keeping a duplicate of the socket for options and addresses.
+    /// [`start`](Self::start) for TCP: the reader, the writer and the socket-option calls share
+    /// one descriptor.
     pub fn start_tcp(self, stream: TcpStream, buffered: BytesMut) {
-        let socket = SocketHandle::duplicate(&stream).ok();
-        self.launch(stream, buffered, socket);
+        let tcp = SharedTcp::new(stream);
+        let socket = SocketHandle::new(tcp.clone());
+        self.launch(tcp.clone(), tcp, buffered, Some(socket));
     }
 
-    fn launch<S>(self, stream: S, buffered: BytesMut, socket: Option<SocketHandle>)
+    fn launch<R, W>(self, reader: R, writer: W, buffered: BytesMut, socket: Option<SocketHandle>)
     where
-        S: AsyncRead + AsyncWrite + Send + 'static,
+        R: AsyncRead + Unpin + Send + 'static,
+        W: AsyncWrite + Unpin + Send + 'static,
     {
         let shared = self.shared;
         // Checked under the tasks lock, so a concurrent close() either stops us here or finds
@@ -438,7 +516,6 @@ impl Starter {
             return;
         }
         *lock(&shared.socket) = socket.map(Arc::new);
-        let (reader, writer) = tokio::io::split(stream);
         tasks.reader = Some(tokio::spawn(read_loop(shared.clone(), reader, buffered)).abort_handle());
         tasks.writer = Some(tokio::spawn(write_loop(shared.clone(), writer)).abort_handle());
         tasks.runtime = Some(Handle::current());
@@ -453,6 +530,114 @@ impl Starter {
 }
 
 impl Shared {
+    fn queue_frame(&self, outbound: &mut Outbound, flags: u8, payload: &[u8]) {
+        let mask = (self.role == Role::Client).then(frame::new_mask);
+        let was_empty = outbound.buf.is_empty();
+        frame::encode(flags, payload, mask, &mut outbound.buf);
+        if was_empty {
+            self.writer_kick.notify_one();
+        }
+    }
+
+    fn strict(&self) -> bool {
+        self.strict.load(Ordering::Relaxed)
+    }
+
+    fn policy(&self) -> Policy {
+        Policy {
+            strict: self.strict(),
+            limits: MessageLimits {
+                max_message_size: self.max_message_size.load(Ordering::Relaxed),
+                max_fragments: self.max_fragments.load(Ordering::Relaxed),
+            },
+        }
+    }
+
+    fn close_timeout(&self) -> Duration {
+        Duration::from_millis(self.close_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// §7.1.7 _Fail the WebSocket Connection_: send a CLOSE with the error's close code (when it
+    /// has one and strict checks are on), then close TCP; every later call reports `error`.
+    fn fail(&self, error: &Error) {
+        let close_code = match error {
+            Error::WebSocket { code, .. } if self.strict() => code.close_code(),
+            _ => None,
+        };
+        let Some(close_code) = close_code else { return };
+        let mut outbound = lock(&self.outbound);
+        if outbound.error.is_none() && !outbound.closing {
+            self.queue_frame(&mut outbound, FLAG_FIN | OP_CLOSE, &frame::close_payload(close_code, ""));
+            outbound.error = Some(error.clone());
+        }
+        drop(outbound);
+        self.close_sent.store(true, Ordering::SeqCst);
+        self.finish_transport();
+    }
+
+    /// Flush what is queued, send FIN, then close the socket (the reader ends with EOF).
+    fn finish_transport(&self) {
+        lock(&self.outbound).closing = true;
+        self.writer_kick.notify_one();
+        self.wake_writers();
+    }
+
+    /// Called by the writer once it has flushed and sent FIN after `finish_transport`.
+    fn release_transport(&self) {
+        if let Some(reader) = lock(&self.tasks).reader.take() {
+            reader.abort();
+        }
+        lock(&self.socket).take();
+        let mut inbound = lock(&self.inbound);
+        if inbound.end.is_none() {
+            inbound.end = Some(Ok(()));
+        }
+        drop(inbound);
+        self.wake_readers();
+    }
+
+    /// The close handshake in strict mode (§7.1.1-§7.1.3): once both CLOSE frames have passed,
+    /// the server closes TCP at once and a client gives the server `close_timeout` to do it;
+    /// a CLOSE we sent that is not answered within `close_timeout` closes TCP too.
+    fn on_close_sent(self: &Arc<Self>) {
+        if self.close_sent.swap(true, Ordering::SeqCst) || !self.strict() {
+            return;
+        }
+        if self.close_received.load(Ordering::SeqCst) {
+            self.on_close_handshake_done();
+        } else {
+            self.close_after_timeout();
+        }
+    }
+
+    fn on_close_received(self: &Arc<Self>) {
+        if self.close_received.swap(true, Ordering::SeqCst) || !self.strict() {
+            return;
+        }
+        if self.close_sent.load(Ordering::SeqCst) {
+            self.on_close_handshake_done();
+        }
+    }
+
+    fn on_close_handshake_done(self: &Arc<Self>) {
+        match self.role {
+            Role::Server => self.finish_transport(),
+            Role::Client => self.close_after_timeout(),
+        }
+    }
+
+    fn close_after_timeout(self: &Arc<Self>) {
+        let Some(runtime) = lock(&self.tasks).runtime.clone() else { return };
+        let shared = Arc::downgrade(self);
+        let timeout = self.close_timeout();
+        runtime.spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(shared) = shared.upgrade() {
+                shared.finish_transport();
+            }
+        });
+    }
+
     fn readable(&self) -> bool {
         if self.closed.load(Ordering::SeqCst) {
             return true;
@@ -511,17 +696,12 @@ impl Shared {
 }
 
 async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut buf: BytesMut) {
+    let mut inspector = Inspector::new(shared.role);
     let mut batch = Vec::new();
     let end = loop {
-        let needed = loop {
-            match frame::decode(&mut buf, shared.max_payload.load(Ordering::Relaxed)) {
-                Ok(Decoded::Frame(frame)) => batch.push(frame),
-                Ok(Decoded::NeedMore(needed)) => break Ok(needed),
-                Err(error) => break Err(error),
-            }
-        };
+        let decoded = decode_available(&shared, &mut inspector, &mut buf, &mut batch);
         shared.undecoded.store(buf.len(), Ordering::Relaxed);
-        let needed = match needed {
+        let needed = match decoded {
             Ok(needed) => needed,
             Err(error) => break Err(error),
         };
@@ -543,7 +723,43 @@ async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut
             Err(error) => break Err(error.into()),
         }
     };
+    if let Err(error) = &end {
+        shared.fail(error);
+    }
     shared.deliver(batch, Some(end));
+}
+
+/// Takes every complete frame off `buf` into `batch`, checking each against the protocol
+/// rules; returns how many bytes would complete the next frame.
+fn decode_available(
+    shared: &Arc<Shared>,
+    inspector: &mut Inspector,
+    buf: &mut BytesMut,
+    batch: &mut Vec<Frame>,
+) -> Result<usize, Error> {
+    loop {
+        let policy = shared.policy();
+        let header = frame::parse_header(buf);
+        if let Some(header) = &header {
+            inspector.on_header(header, &policy)?;
+        }
+        match frame::decode(buf, shared.max_payload.load(Ordering::Relaxed))? {
+            Decoded::Frame(frame) => {
+                if inspector.on_frame(&frame, &policy)? {
+                    batch.push(frame);
+                }
+                if inspector.close_received() {
+                    shared.on_close_received();
+                }
+            }
+            Decoded::NeedMore(needed) => {
+                if let Some(header) = header {
+                    inspector.on_partial_payload(&header, &buf[header.len..])?;
+                }
+                return Ok(needed);
+            }
+        }
+    }
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(shared: Arc<Shared>, mut writer: W) {
@@ -558,6 +774,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(shared: Arc<Shared>, mut writer: W) {
         if chunk.is_empty() {
             if finishing {
                 let _ = writer.shutdown().await;
+                if lock(&shared.outbound).closing {
+                    shared.release_transport();
+                }
                 return;
             }
             shared.writer_kick.notified().await;

@@ -2,14 +2,24 @@
 
 use std::time::Duration;
 
-/// Largest frame payload a connection accepts: Poco's `std::numeric_limits<int>::max()`.
-pub const MAX_PAYLOAD_SIZE: u64 = i32::MAX as u64;
+/// Largest frame payload a connection accepts (Poco: `INT_MAX`; ws: 100 MiB). Over it the
+/// connection fails with 1009 before any of the payload is read.
+pub const MAX_PAYLOAD_SIZE: u64 = 100 * 1024 * 1024;
+/// Largest message (all fragments together), as ws's `maxPayload`. Over it: 1009.
+pub const MAX_MESSAGE_SIZE: u64 = 100 * 1024 * 1024;
+/// Most fragments of one message (Autobahn 9.3.1/9.4.1 send 65,536). Over it: 1009.
+pub const MAX_FRAGMENTS: u64 = 1 << 17;
+/// How long a CLOSE we sent may go unanswered, and a client waits for the server to close TCP
+/// after the close handshake (ws: 30 s).
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest HTTP request or response head (request line + headers) we buffer, in bytes.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// Most header fields in one HTTP head.
 pub const MAX_HEADER_COUNT: usize = 100;
 /// Largest plain-HTTP request body the server reads (Content-Length), in bytes.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// Requests waiting for a handler before the server answers 503 (Poco's `HTTPServerParams` maxQueued).
+pub const MAX_QUEUED_REQUESTS: usize = 64;
 /// Poco's HTTP timeout (HTTP_DEFAULT_TIMEOUT, HTTPServerParams::getTimeout): handshake and
 /// idle keep-alive deadline on both sides.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);

@@ -15,6 +15,24 @@ pub enum ErrorCode {
     Unauthorized = 6,
     PayloadTooBig = 10,
     IncompleteFrame = 11,
+    /// Not in Poco: a peer broke an RFC 6455 framing rule (close code 1002).
+    ProtocolViolation = 12,
+    /// Not in Poco: invalid UTF-8 in a text message or close reason (close code 1007).
+    InvalidPayload = 13,
+    /// Not in Poco: a message over the size or fragment limit (close code 1009).
+    MessageTooBig = 14,
+}
+
+impl ErrorCode {
+    /// The close code a connection failed with this error sends (RFC 6455 §7.4.1).
+    pub fn close_code(self) -> Option<u16> {
+        match self {
+            ErrorCode::PayloadTooBig | ErrorCode::MessageTooBig => Some(1009),
+            ErrorCode::ProtocolViolation => Some(1002),
+            ErrorCode::InvalidPayload => Some(1007),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -114,6 +114,12 @@ pub fn apply_mask(data: &mut [u8], mask: [u8; 4]) {
     }
 }
 
+/// [`apply_mask`] for bytes that start `offset` bytes into a masked payload.
+pub fn apply_mask_from(data: &mut [u8], mask: [u8; 4], offset: usize) {
+    let rotated = [mask[offset % 4], mask[(offset + 1) % 4], mask[(offset + 2) % 4], mask[(offset + 3) % 4]];
+    apply_mask(data, rotated);
+}
+
 /// A fresh mask from a CSPRNG for every client frame (§5.3, §10.3).
 pub fn new_mask() -> [u8; 4] {
     rand::random()

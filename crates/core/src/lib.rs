@@ -12,8 +12,10 @@ pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod http;
+pub mod protocol;
 pub mod server;
 pub mod socket;
+pub mod transport;
 
-pub use connection::{Connection, Role, Wake};
+pub use connection::{Connection, ConnectionConfig, Role, Wake};
 pub use error::{Error, ErrorCode};

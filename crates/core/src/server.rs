@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
 
-use crate::connection::{Connection, Role, Starter, Wake};
+use crate::connection::{Connection, ConnectionConfig, Role, Starter, Wake};
 use crate::defaults;
 use crate::error::Error;
 use crate::handshake;
@@ -29,6 +29,8 @@ pub struct ServerOptions {
     pub server_name: Option<String>,
     pub head_limits: HeadLimits,
     pub max_body: usize,
+    /// Requests waiting for the caller beyond this many are answered 503 (Poco's `maxQueued`).
+    pub max_queued: usize,
 }
 
 impl Default for ServerOptions {
@@ -39,6 +41,7 @@ impl Default for ServerOptions {
             server_name: None,
             head_limits: HeadLimits::default(),
             max_body: defaults::MAX_REQUEST_BODY,
+            max_queued: defaults::MAX_QUEUED_REQUESTS,
         }
     }
 }
@@ -85,12 +88,17 @@ impl IncomingRequest {
     /// Poco's `WebSocket(request, response)`: validates the upgrade; on success sends the 101
     /// (with whatever fields `response` already carries) and returns the server-side
     /// connection. On failure nothing is sent and the request can still be answered.
-    pub fn upgrade(&mut self, mut response: ResponseHead, wake: Wake) -> Result<Connection, Error> {
+    pub fn upgrade(&mut self, response: ResponseHead, wake: Wake) -> Result<Connection, Error> {
+        self.upgrade_with(response, ConnectionConfig::default(), wake)
+    }
+
+    /// [`upgrade`](Self::upgrade) with the connection's settings.
+    pub fn upgrade_with(&mut self, mut response: ResponseHead, config: ConnectionConfig, wake: Wake) -> Result<Connection, Error> {
         if self.is_answered() {
             return Err(already_answered());
         }
         handshake::accept(&self.head, &mut response)?;
-        let (connection, starter) = Connection::new(Role::Server, wake);
+        let (connection, starter) = Connection::with_config(Role::Server, config, wake);
         if let Err(Reply::Upgrade { starter, .. }) = self.take_reply()?.send(Reply::Upgrade { head: response, starter }) {
             starter.fail(Error::ConnectionReset);
         }
@@ -163,9 +171,16 @@ impl Drop for Server {
 }
 
 impl ServerShared {
-    fn push(&self, request: IncomingRequest) {
-        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push_back(request);
+    /// Queues a request for the caller; `false` when the queue is full.
+    fn push(&self, request: IncomingRequest) -> bool {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        if queue.len() >= self.options.max_queued {
+            return false;
+        }
+        queue.push_back(request);
+        drop(queue);
         self.wake_if_armed();
+        true
     }
 
     fn wake_if_armed(&self) {
@@ -215,7 +230,9 @@ async fn serve_connection(
         let keep_alive = options.keep_alive && head.keep_alive();
         let version = head.version;
         let (reply, answer) = oneshot::channel();
-        shared.push(IncomingRequest { head, body, peer, local, reply: Some(reply) });
+        if !shared.push(IncomingRequest { head, body, peer, local, reply: Some(reply) }) {
+            return reject(stream, 503, options).await;
+        }
         match answer.await {
             Err(_) => return,
             Ok(Reply::Respond { mut head, body }) => {

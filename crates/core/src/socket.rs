@@ -1,15 +1,15 @@
 //! The OS socket behind a connection, for the members Poco's `Socket` exposes: options, buffer
-//! sizes, addresses, half-close. It holds a duplicate of the connection's descriptor, so these
-//! calls never contend with the reader and writer tasks.
+//! sizes, addresses, half-close. It shares the connection's descriptor with the reader and writer
+//! tasks (see [`crate::transport`]).
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
-use socket2::{SockRef, Socket};
-use tokio::net::TcpStream;
+use socket2::SockRef;
 
 use crate::error::Error;
+use crate::transport::SharedTcp;
 
 /// Boolean socket options, numbered for the binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,17 +32,21 @@ impl Flag {
     }
 }
 
-/// A duplicate descriptor of a connection's TCP socket.
+/// A connection's TCP socket.
 #[derive(Debug)]
-pub struct SocketHandle(Socket);
+pub struct SocketHandle(SharedTcp);
 
 impl SocketHandle {
-    pub fn duplicate(stream: &TcpStream) -> io::Result<SocketHandle> {
-        SockRef::from(stream).try_clone().map(SocketHandle)
+    pub fn new(tcp: SharedTcp) -> SocketHandle {
+        SocketHandle(tcp)
+    }
+
+    fn socket(&self) -> SockRef<'_> {
+        self.0.sock_ref()
     }
 
     pub fn flag(&self, flag: Flag) -> Result<bool, Error> {
-        let socket = &self.0;
+        let socket = &self.socket();
         Ok(match flag {
             Flag::NoDelay => socket.tcp_nodelay()?,
             Flag::KeepAlive => socket.keepalive()?,
@@ -53,7 +57,7 @@ impl SocketHandle {
     }
 
     pub fn set_flag(&self, flag: Flag, on: bool) -> Result<(), Error> {
-        let socket = &self.0;
+        let socket = &self.socket();
         match flag {
             Flag::NoDelay => socket.set_tcp_nodelay(on)?,
             Flag::KeepAlive => socket.set_keepalive(on)?,
@@ -66,51 +70,51 @@ impl SocketHandle {
 
     /// SO_SNDBUF; the OS may round or double what was set.
     pub fn send_buffer_size(&self) -> Result<usize, Error> {
-        Ok(self.0.send_buffer_size()?)
+        Ok(self.socket().send_buffer_size()?)
     }
 
     pub fn set_send_buffer_size(&self, size: usize) -> Result<(), Error> {
-        Ok(self.0.set_send_buffer_size(size)?)
+        Ok(self.socket().set_send_buffer_size(size)?)
     }
 
     /// SO_RCVBUF; the OS may round or double what was set.
     pub fn receive_buffer_size(&self) -> Result<usize, Error> {
-        Ok(self.0.recv_buffer_size()?)
+        Ok(self.socket().recv_buffer_size()?)
     }
 
     pub fn set_receive_buffer_size(&self, size: usize) -> Result<(), Error> {
-        Ok(self.0.set_recv_buffer_size(size)?)
+        Ok(self.socket().set_recv_buffer_size(size)?)
     }
 
     /// SO_LINGER in whole seconds; `None` when off.
     pub fn linger(&self) -> Result<Option<u64>, Error> {
-        Ok(self.0.linger()?.map(|d| d.as_secs()))
+        Ok(self.socket().linger()?.map(|d| d.as_secs()))
     }
 
     pub fn set_linger(&self, seconds: Option<u64>) -> Result<(), Error> {
-        Ok(self.0.set_linger(seconds.map(Duration::from_secs))?)
+        Ok(self.socket().set_linger(seconds.map(Duration::from_secs))?)
     }
 
     /// An integer option by its OS level and name (Poco's `getOption(level, option, int&)`).
     pub fn raw_option(&self, level: i32, name: i32) -> Result<i32, Error> {
-        raw::get(&self.0, level, name)
+        raw::get(&self.socket(), level, name)
     }
 
     pub fn set_raw_option(&self, level: i32, name: i32, value: i32) -> Result<(), Error> {
-        raw::set(&self.0, level, name, value)
+        raw::set(&self.socket(), level, name, value)
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, Error> {
-        address(self.0.local_addr()?)
+        address(self.socket().local_addr()?)
     }
 
     pub fn peer_addr(&self) -> Result<SocketAddr, Error> {
-        address(self.0.peer_addr()?)
+        address(self.socket().peer_addr()?)
     }
 
     /// TCP half-close of the receiving side (Poco's `shutdownReceive`).
     pub fn shutdown_receive(&self) -> Result<(), Error> {
-        Ok(self.0.shutdown(Shutdown::Read)?)
+        Ok(self.socket().shutdown(Shutdown::Read)?)
     }
 }
 
@@ -119,22 +123,22 @@ fn address(address: socket2::SockAddr) -> Result<SocketAddr, Error> {
 }
 
 #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-fn reuse_port(socket: &Socket) -> io::Result<bool> {
+fn reuse_port(socket: &SockRef<'_>) -> io::Result<bool> {
     socket.reuse_port()
 }
 
 #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-fn set_reuse_port(socket: &Socket, on: bool) -> io::Result<()> {
+fn set_reuse_port(socket: &SockRef<'_>, on: bool) -> io::Result<()> {
     socket.set_reuse_port(on)
 }
 
 #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
-fn reuse_port(_: &Socket) -> io::Result<bool> {
+fn reuse_port(_: &SockRef<'_>) -> io::Result<bool> {
     Ok(false)
 }
 
 #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
-fn set_reuse_port(_: &Socket, _: bool) -> io::Result<()> {
+fn set_reuse_port(_: &SockRef<'_>, _: bool) -> io::Result<()> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "SO_REUSEPORT is not supported on this platform"))
 }
 
@@ -142,11 +146,11 @@ fn set_reuse_port(_: &Socket, _: bool) -> io::Result<()> {
 mod raw {
     use std::os::fd::AsRawFd;
 
-    use socket2::Socket;
+    use socket2::SockRef;
 
     use crate::error::Error;
 
-    pub fn get(socket: &Socket, level: i32, name: i32) -> Result<i32, Error> {
+    pub fn get(socket: &SockRef<'_>, level: i32, name: i32) -> Result<i32, Error> {
         let mut value: libc::c_int = 0;
         let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: the descriptor is open for the lifetime of `socket`; value and len are valid.
@@ -158,7 +162,7 @@ mod raw {
         }
     }
 
-    pub fn set(socket: &Socket, level: i32, name: i32, value: i32) -> Result<(), Error> {
+    pub fn set(socket: &SockRef<'_>, level: i32, name: i32, value: i32) -> Result<(), Error> {
         let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
         // SAFETY: as above; the option value is a plain int.
         let rc = unsafe { libc::setsockopt(socket.as_raw_fd(), level, name, (&value as *const libc::c_int).cast(), len) };
@@ -172,7 +176,7 @@ mod raw {
 
 #[cfg(not(unix))]
 mod raw {
-    use socket2::Socket;
+    use socket2::SockRef;
 
     use crate::error::Error;
 
@@ -180,11 +184,37 @@ mod raw {
         Error::Io { message: "raw socket options are only supported on Unix".into(), errno: 0 }
     }
 
-    pub fn get(_: &Socket, _: i32, _: i32) -> Result<i32, Error> {
+    pub fn get(_: &SockRef<'_>, _: i32, _: i32) -> Result<i32, Error> {
         Err(unsupported())
     }
 
-    pub fn set(_: &Socket, _: i32, _: i32, _: i32) -> Result<(), Error> {
+    pub fn set(_: &SockRef<'_>, _: i32, _: i32, _: i32) -> Result<(), Error> {
         Err(unsupported())
     }
+}
+
+/// The OS's numbers for the options Poco users pass to `setOption`/`getOption`.
+#[cfg(unix)]
+pub fn option_constants() -> Vec<(&'static str, i32)> {
+    let mut constants = vec![
+        ("SOL_SOCKET", libc::SOL_SOCKET),
+        ("IPPROTO_TCP", libc::IPPROTO_TCP),
+        ("SO_KEEPALIVE", libc::SO_KEEPALIVE),
+        ("SO_REUSEADDR", libc::SO_REUSEADDR),
+        ("SO_SNDBUF", libc::SO_SNDBUF),
+        ("SO_RCVBUF", libc::SO_RCVBUF),
+        ("SO_OOBINLINE", libc::SO_OOBINLINE),
+        ("SO_BROADCAST", libc::SO_BROADCAST),
+        ("SO_ERROR", libc::SO_ERROR),
+        ("SO_TYPE", libc::SO_TYPE),
+        ("TCP_NODELAY", libc::TCP_NODELAY),
+    ];
+    #[cfg(not(any(target_os = "solaris", target_os = "illumos")))]
+    constants.push(("SO_REUSEPORT", libc::SO_REUSEPORT));
+    constants
+}
+
+#[cfg(not(unix))]
+pub fn option_constants() -> Vec<(&'static str, i32)> {
+    Vec::new()
 }

@@ -260,10 +260,13 @@ fn max_payload_boundary() {
     assert_payload_too_big(frame::decode(&mut buf, 4));
     assert_eq!(frame::decode(&mut buf, 5).unwrap(), Decoded::Frame(frame(0x81, b"Hello")));
 
-    let just_over = [0x82, 0x7f, 0, 0, 0, 0, 0x80, 0, 0, 0];
-    assert_payload_too_big(frame::decode(&mut BytesMut::from(&just_over[..]), MAX_PAYLOAD_SIZE));
-    let at_limit = [0x82, 0x7f, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff];
-    let mut buf = BytesMut::from(&at_limit[..]);
+    let header = |length: u64| {
+        let mut bytes = vec![0x82, 0x7f];
+        bytes.extend_from_slice(&length.to_be_bytes());
+        bytes
+    };
+    assert_payload_too_big(frame::decode(&mut BytesMut::from(&header(MAX_PAYLOAD_SIZE + 1)[..]), MAX_PAYLOAD_SIZE));
+    let mut buf = BytesMut::from(&header(MAX_PAYLOAD_SIZE)[..]);
     let capacity = buf.capacity();
     assert_eq!(frame::decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap(), Decoded::NeedMore(10 + MAX_PAYLOAD_SIZE as usize));
     assert_eq!(buf.capacity(), capacity, "a declared length alone must not reserve memory");

@@ -15,7 +15,7 @@ use poco_websocket_core::frame::{self, Frame};
 use poco_websocket_core::handshake::compute_accept;
 use poco_websocket_core::http::{read_body, read_request_head, read_response_head, HeadLimits, ResponseHead, Version};
 use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
-use poco_websocket_core::{Connection, Error, ErrorCode, Wake};
+use poco_websocket_core::{Connection, ConnectionConfig, Error, ErrorCode, Wake};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Notify};
@@ -261,7 +261,8 @@ async fn client_with_tungstenite_server() {
 }
 
 /// Poco spec §4.1, §4.4: frames sent right behind the upgrade request reach the server, which
-/// accepts unmasked client frames, never masks its own, and reports the peer's EOF as flags 0.
+/// (with strict checks off, as in Poco) accepts unmasked client frames and RSV bits, never masks
+/// its own, and reports the peer's EOF as flags 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_with_raw_client() {
     bounded(async {
@@ -277,7 +278,8 @@ async fn server_with_raw_client() {
 
         let mut incoming = next_request(&server, &server_notify).await;
         let (wake, notify) = waker();
-        let connection = incoming.upgrade(ResponseHead::new(Version::HTTP_1_1, 200), wake).expect("upgrade");
+        let poco = ConnectionConfig { strict: false, ..ConnectionConfig::default() };
+        let connection = incoming.upgrade_with(ResponseHead::new(Version::HTTP_1_1, 200), poco, wake).expect("upgrade");
 
         let mut buf = BytesMut::new();
         let response = read_response_head(&mut stream, &mut buf, HeadLimits::default()).await.unwrap();
