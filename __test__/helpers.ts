@@ -135,10 +135,45 @@ export function serverFrame(flags: number, payload: Buffer): Buffer {
   return Buffer.concat([long, payload])
 }
 
-/** A masked client frame, as a raw client must send. */
+/** A masked client frame, as a raw client must send, of any length. */
 export function clientFrame(flags: number, payload: Buffer, mask = Buffer.from([1, 2, 3, 4])): Buffer {
   const n = payload.length
-  if (n >= 126) throw new Error('clientFrame: short payloads only')
+  const length =
+    n < 126 ? Buffer.from([0x80 | n]) : n < 65536 ? Buffer.from([0x80 | 126, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([0x80 | 127]), u64(n)])
   const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]))
-  return Buffer.concat([Buffer.from([flags, 0x80 | n]), mask, masked])
+  return Buffer.concat([Buffer.from([flags]), length, mask, masked])
+}
+
+function u64(n: number): Buffer {
+  const bytes = Buffer.alloc(8)
+  bytes.writeBigUInt64BE(BigInt(n))
+  return bytes
+}
+
+/** A raw client that has done the upgrade: its socket and the bytes that came after the 101. */
+export async function rawUpgrade(port: number): Promise<{ socket: net.Socket; rest: Buffer }> {
+  const socket = net.connect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  await new Promise<void>((resolve) => socket.once('connect', resolve))
+  const answer = readUntil(socket, headComplete)
+  socket.write(upgradeRequest())
+  const bytes = await answer
+  const end = bytes.indexOf('\r\n\r\n') + 4
+  if (!bytes.subarray(0, end).toString('latin1').startsWith('HTTP/1.1 101')) throw new Error(`no upgrade: ${bytes.toString('latin1')}`)
+  return { socket, rest: bytes.subarray(end) }
+}
+
+/** Everything a raw socket receives until the peer closes it (or `ms` pass). */
+export function readToEnd(socket: net.Socket, already: Buffer = Buffer.alloc(0), ms = 5000): Promise<{ bytes: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const chunks = [already]
+    const timer = setTimeout(() => finish(false), ms)
+    const finish = (closed: boolean): void => {
+      clearTimeout(timer)
+      resolve({ bytes: Buffer.concat(chunks), closed })
+    }
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.once('close', () => finish(true))
+    socket.once('end', () => finish(true))
+  })
 }

@@ -71,6 +71,8 @@ export declare class NativeWebSocket {
    * fit fails with WS_ERR_PAYLOAD_TOO_BIG and stays queued.
    */
   receiveInto(buffer: Uint8Array): FrameInfo | null
+  /** True once the socket is attached (a server's 101 is on the wire); otherwise arms a wake-up. */
+  armStarted(): boolean
   /** True when a frame (or the end of input) is already there; otherwise arms a wake-up. */
   armRead(): boolean
   /** Queues one frame; `flags` is its first header byte. */
@@ -176,6 +178,10 @@ export interface ServerConfig {
   keepAlive?: boolean
   serverName?: string
   maxQueued?: number
+  /** Largest request head in bytes (over it: 431). */
+  maxHeadBytes?: number
+  /** Most header fields in a request head (over it: 431). */
+  maxHeaderFields?: number
 }
 
 /** This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends. */

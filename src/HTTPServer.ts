@@ -41,6 +41,8 @@ export class HTTPServer {
         keepAlive: this.params.getKeepAlive(),
         serverName: this.params.getServerName(),
         maxQueued: this.params.getMaxQueued(),
+        maxHeadBytes: this.params.getMaxHeaderSize(),
+        maxHeaderFields: this.params.getFieldLimit(),
       }),
     )
     this.server = server

@@ -3,8 +3,10 @@ export class HTTPServerParams {
   private timeout = 60_000
   private keepAlive = true
   private serverName = ''
-  private maxQueued = 64
+  private maxQueued = 1024
   private maxThreads = 0
+  private maxHeaderSize = 16 * 1024
+  private fieldLimit = 100
 
   /** Deadline in milliseconds for receiving a request and for an idle keep-alive connection. */
   setTimeout(milliseconds: number): void {
@@ -39,6 +41,24 @@ export class HTTPServerParams {
 
   getMaxQueued(): number {
     return this.maxQueued
+  }
+
+  /** Largest request head (request line and fields) in bytes; over it the server answers 431. */
+  setMaxHeaderSize(bytes: number): void {
+    this.maxHeaderSize = bytes
+  }
+
+  getMaxHeaderSize(): number {
+    return this.maxHeaderSize
+  }
+
+  /** Most header fields in a request (Poco's `MessageHeader::setFieldLimit`); over it: 431. */
+  setFieldLimit(count: number): void {
+    this.fieldLimit = count
+  }
+
+  getFieldLimit(): number {
+    return this.fieldLimit
   }
 
   /**

@@ -100,7 +100,10 @@ export class WebSocket extends StreamSocket {
    * WebSocketException and sends nothing: the handler decides the answer (typically 400).
    */
   static async accept(request: HTTPServerRequest, response: HTTPServerResponse, options: WebSocketOptions = {}): Promise<WebSocket> {
-    return new WebSocket(response.upgrade(request, toNativeConfig(options)))
+    const impl = response.upgrade(request, toNativeConfig(options))
+    // Resolve once the 101 is on the wire and the socket is attached, as Poco's constructor returns.
+    while (!impl.armStarted()) await pump.wait(impl.id)
+    return new WebSocket(impl)
   }
 
   /** Poco's `WebSocket(const Socket&)`: another handle on the same WebSocket connection. */

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
 use napi_derive::napi;
-use poco_websocket_core::http::{reason_for_status, ResponseHead};
+use poco_websocket_core::http::{reason_for_status, HeadLimits, ResponseHead};
 use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
 
 use crate::config::{self, WebSocketConfig};
@@ -22,6 +22,10 @@ pub struct ServerConfig {
     pub keep_alive: Option<bool>,
     pub server_name: Option<String>,
     pub max_queued: Option<u32>,
+    /// Largest request head in bytes (over it: 431).
+    pub max_head_bytes: Option<u32>,
+    /// Most header fields in a request head (over it: 431).
+    pub max_header_fields: Option<u32>,
 }
 
 #[napi]
@@ -92,6 +96,10 @@ pub fn listen<'env>(
         keep_alive: config.keep_alive.unwrap_or(defaults.keep_alive),
         server_name: config.server_name.filter(|name| !name.is_empty()),
         max_queued: config.max_queued.map_or(defaults.max_queued, |n| n as usize),
+        head_limits: HeadLimits {
+            max_bytes: config.max_head_bytes.map_or(defaults.head_limits.max_bytes, |n| n as usize),
+            max_headers: config.max_header_fields.map_or(defaults.head_limits.max_headers, |n| n as usize),
+        },
         ..defaults
     };
     let pump = pump.shared.clone();

@@ -69,6 +69,12 @@ impl NativeWebSocket {
         }))
     }
 
+    /// True once the socket is attached (a server's 101 is on the wire); otherwise arms a wake-up.
+    #[napi]
+    pub fn arm_started(&self) -> bool {
+        self.connection.arm_started()
+    }
+
     /// True when a frame (or the end of input) is already there; otherwise arms a wake-up.
     #[napi]
     pub fn arm_read(&self) -> bool {

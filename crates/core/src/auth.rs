@@ -72,14 +72,17 @@ fn digest(credentials: &Credentials, params: &[(String, String)], method: &str, 
         hash(&format!("{ha1}:{nonce}:{ha2}"))
     };
     let mut header = format!(
-        "Digest username=\"{}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{uri}\", algorithm={algorithm}, response=\"{response}\"",
-        quote(&credentials.username)
+        "Digest username=\"{}\", realm=\"{}\", nonce=\"{}\", uri=\"{}\", algorithm={algorithm}, response=\"{response}\"",
+        quote(&credentials.username),
+        quote(realm),
+        quote(nonce),
+        quote(uri),
     );
     if offers_auth {
         header.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
     }
     if let Some(opaque) = param("opaque") {
-        header.push_str(&format!(", opaque=\"{opaque}\""));
+        header.push_str(&format!(", opaque=\"{}\"", quote(opaque)));
     }
     Some(header)
 }

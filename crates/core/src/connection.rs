@@ -90,6 +90,8 @@ struct Shared {
     close_sent: AtomicBool,
     close_received: AtomicBool,
     closed: AtomicBool,
+    /// The socket is attached (or the start failed): the handshake's answer is on the wire.
+    started: AtomicBool,
     /// Poco's blocking flag: only the binding's calls read it (they wait or return -1).
     blocking: AtomicBool,
     receive_timeout_ms: AtomicU64,
@@ -167,6 +169,7 @@ impl Connection {
             close_sent: AtomicBool::new(false),
             close_received: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            started: AtomicBool::new(false),
             blocking: AtomicBool::new(true),
             receive_timeout_ms: AtomicU64::new(defaults::RECEIVE_TIMEOUT.as_millis() as u64),
             send_timeout_ms: AtomicU64::new(defaults::SEND_TIMEOUT.as_millis() as u64),
@@ -253,6 +256,21 @@ impl Connection {
             Some(Ok(())) => Ok(Some(Frame { flags: 0, payload: Vec::new() })),
             Some(Err(error)) => Err(error.clone()),
         }
+    }
+
+    /// Returns `true` once the connection runs on its socket (a server's 101 has been written);
+    /// otherwise arms a wake-up for that moment and returns `false`.
+    pub fn arm_started(&self) -> bool {
+        let shared = &self.shared;
+        if shared.started.load(Ordering::SeqCst) {
+            return true;
+        }
+        shared.read_armed.store(true, Ordering::SeqCst);
+        if shared.started.load(Ordering::SeqCst) {
+            shared.read_armed.store(false, Ordering::SeqCst);
+            return true;
+        }
+        false
     }
 
     /// Asks for a wake-up when a frame (or the end of input) arrives. Returns `true` instead,
@@ -509,20 +527,27 @@ impl Starter {
         W: AsyncWrite + Unpin + Send + 'static,
     {
         let shared = self.shared;
-        // Checked under the tasks lock, so a concurrent close() either stops us here or finds
+        // Checked under the tasks lock, so a concurrent close() either is seen here or finds
         // the tasks (and the socket) to release.
         let mut tasks = lock(&shared.tasks);
         if shared.closed.load(Ordering::SeqCst) {
-            return;
+            // Closed before the socket came: still deliver what was sent meanwhile.
+            drop(reader);
+            tokio::spawn(tokio::time::timeout(defaults::CLOSE_FLUSH_TIMEOUT, write_loop(shared.clone(), writer)));
+        } else {
+            *lock(&shared.socket) = socket.map(Arc::new);
+            tasks.reader = Some(tokio::spawn(read_loop(shared.clone(), reader, buffered)).abort_handle());
+            tasks.writer = Some(tokio::spawn(write_loop(shared.clone(), writer)).abort_handle());
+            tasks.runtime = Some(Handle::current());
         }
-        *lock(&shared.socket) = socket.map(Arc::new);
-        tasks.reader = Some(tokio::spawn(read_loop(shared.clone(), reader, buffered)).abort_handle());
-        tasks.writer = Some(tokio::spawn(write_loop(shared.clone(), writer)).abort_handle());
-        tasks.runtime = Some(Handle::current());
+        drop(tasks);
+        shared.started.store(true, Ordering::SeqCst);
+        shared.wake_readers();
     }
 
     /// The connection could not start: every receive and send reports `error`.
     pub fn fail(self, error: Error) {
+        self.shared.started.store(true, Ordering::SeqCst);
         lock(&self.shared.outbound).error = Some(error.clone());
         self.shared.deliver(Vec::new(), Some(Err(error)));
         self.shared.wake_writers();
@@ -739,11 +764,13 @@ fn decode_available(
 ) -> Result<usize, Error> {
     loop {
         let policy = shared.policy();
+        let max_payload = shared.max_payload.load(Ordering::Relaxed);
         let header = frame::parse_header(buf);
         if let Some(header) = &header {
+            frame::check_payload_len(header, max_payload)?;
             inspector.on_header(header, &policy)?;
         }
-        match frame::decode(buf, shared.max_payload.load(Ordering::Relaxed))? {
+        match frame::decode(buf, max_payload)? {
             Decoded::Frame(frame) => {
                 if inspector.on_frame(&frame, &policy)? {
                     batch.push(frame);

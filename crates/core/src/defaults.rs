@@ -18,8 +18,10 @@ pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 pub const MAX_HEADER_COUNT: usize = 100;
 /// Largest plain-HTTP request body the server reads (Content-Length), in bytes.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
-/// Requests waiting for a handler before the server answers 503 (Poco's `HTTPServerParams` maxQueued).
-pub const MAX_QUEUED_REQUESTS: usize = 64;
+/// Requests waiting for JS to take them before the server answers 503 (Poco's `maxQueued`, 64,
+/// counts connections waiting for a thread; here JS drains the queue every tick, so only a burst
+/// of connects fills it).
+pub const MAX_QUEUED_REQUESTS: usize = 1024;
 /// Poco's HTTP timeout (HTTP_DEFAULT_TIMEOUT, HTTPServerParams::getTimeout): handshake and
 /// idle keep-alive deadline on both sides.
 pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);

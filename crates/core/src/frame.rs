@@ -77,9 +77,9 @@ pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
         let at_least = if buf.len() < 2 { 2 } else { header_len_hint(buf[1]) };
         return Ok(Decoded::NeedMore(at_least));
     };
-    let total = usize::try_from(header.payload_len).ok().and_then(|n| n.checked_add(header.len));
-    let Some(total) = total.filter(|_| header.payload_len <= max_payload) else {
-        return Err(Error::websocket(ErrorCode::PayloadTooBig, "Payload too big"));
+    check_payload_len(&header, max_payload)?;
+    let Some(total) = usize::try_from(header.payload_len).ok().and_then(|n| n.checked_add(header.len)) else {
+        return Err(payload_too_big());
     };
     if buf.len() < total {
         return Ok(Decoded::NeedMore(total));
@@ -90,6 +90,19 @@ pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
         apply_mask(&mut payload, mask);
     }
     Ok(Decoded::Frame(Frame { flags: header.flags, payload }))
+}
+
+/// A declared length over `max_payload` is refused before any of the payload is read (Poco's
+/// "Payload too big"; RFC 6455 §10.4).
+pub fn check_payload_len(header: &Header, max_payload: u64) -> Result<(), Error> {
+    if header.payload_len > max_payload {
+        return Err(payload_too_big());
+    }
+    Ok(())
+}
+
+fn payload_too_big() -> Error {
+    Error::websocket(ErrorCode::PayloadTooBig, "Payload too big")
 }
 
 fn header_len_hint(second: u8) -> usize {
