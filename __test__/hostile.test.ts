@@ -213,3 +213,17 @@ test('10,000 idle connections held by one server: all upgraded and held; RSS per
   await new Promise((resolve) => clients.once('exit', resolve))
   await server.stop()
 })
+
+test('a violation right behind valid frames: the app still answers them, then the connection fails with 1002', async (t) => {
+  const { server, next } = await recordingServer()
+  const { socket, rest } = await rawUpgrade(server.port())
+  socket.write(Buffer.concat([clientFrame(0x81, Buffer.from('hi')), clientFrame(0x81 | 0x20, Buffer.from('rsv2'))]))
+  const { bytes, closed } = await readToEnd(socket, rest)
+  t.deepEqual([...bytes.subarray(0, 4)], [0x81, 2, 0x68, 0x69], 'the echo of "hi" comes first')
+  t.is(closeCodeOf(bytes), 1002)
+  t.true(closed)
+  const error = (await next()) as WebSocketException
+  t.is(error.code, ErrorCodes.WS_ERR_PROTOCOL_VIOLATION)
+  t.is(error.message, 'Reserved bits set without a negotiated extension (RFC 6455 §5.2)')
+  await server.stop()
+})

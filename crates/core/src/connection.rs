@@ -119,6 +119,9 @@ struct Inbound {
     bytes: usize,
     /// How reading ended: `Ok` for an orderly EOF, else the error every later receive reports.
     end: Option<Result<(), Error>>,
+    /// A protocol violation that fails the connection once the caller has taken the valid
+    /// frames before it (so it can still answer them, as Autobahn 3.2, 4.1.3, 5.15 expect).
+    deferred_failure: Option<Error>,
 }
 
 #[derive(Default)]
@@ -250,6 +253,12 @@ impl Connection {
                 self.shared.reader_resume.notify_one();
             }
             return Ok(Some(frame));
+        }
+        if let Some(error) = inbound.deferred_failure.take() {
+            inbound.end = Some(Err(error.clone()));
+            drop(inbound);
+            self.shared.fail(&error);
+            return Err(error);
         }
         match &inbound.end {
             None => Ok(None),
@@ -668,7 +677,51 @@ impl Shared {
             return true;
         }
         let inbound = lock(&self.inbound);
-        !inbound.frames.is_empty() || inbound.end.is_some()
+        !inbound.frames.is_empty() || inbound.end.is_some() || inbound.deferred_failure.is_some()
+    }
+
+    /// Whether `error` fails the connection with a CLOSE (strict mode, an error with a close code).
+    fn fails_connection(&self, error: &Error) -> bool {
+        matches!(error, Error::WebSocket { code, .. } if self.strict() && code.close_code().is_some())
+    }
+
+    /// Reading ended with a violation: deliver the valid frames before it, and fail the
+    /// connection now if nothing is queued, else when the caller has taken them (or after the
+    /// close timeout, if it never does).
+    fn end_with_violation(self: &Arc<Self>, frames: Vec<Frame>, error: Error) {
+        let mut inbound = lock(&self.inbound);
+        for frame in frames {
+            inbound.bytes += queue_cost(&frame);
+            inbound.frames.push_back(frame);
+        }
+        if inbound.frames.is_empty() {
+            inbound.end = Some(Err(error.clone()));
+            drop(inbound);
+            self.fail(&error);
+        } else {
+            inbound.deferred_failure = Some(error);
+            drop(inbound);
+            let shared = Arc::downgrade(self);
+            let timeout = self.close_timeout();
+            tokio::spawn(async move {
+                tokio::time::sleep(timeout).await;
+                if let Some(shared) = shared.upgrade() {
+                    shared.fail_deferred();
+                }
+            });
+        }
+        self.wake_readers();
+    }
+
+    fn fail_deferred(&self) {
+        let mut inbound = lock(&self.inbound);
+        let Some(error) = inbound.deferred_failure.take() else { return };
+        inbound.frames.clear();
+        inbound.bytes = 0;
+        inbound.end = Some(Err(error.clone()));
+        drop(inbound);
+        self.fail(&error);
+        self.wake_readers();
     }
 
     fn writable(&self) -> bool {
@@ -741,17 +794,25 @@ async fn read_loop<R: AsyncRead + Unpin>(shared: Arc<Shared>, mut reader: R, mut
         let missing = needed.saturating_sub(buf.len());
         buf.reserve(missing.clamp(defaults::READ_BUFFER_INITIAL, defaults::READ_BUFFER_STEP));
         match reader.read_buf(&mut buf).await {
-            Ok(0) if buf.is_empty() => break Ok(()),
+            Ok(0) if buf.is_empty() => {
+                // §7.1.1: after the close handshake the peer's FIN is the cue to close ours.
+                if shared.close_sent.load(Ordering::SeqCst) && shared.close_received.load(Ordering::SeqCst) {
+                    shared.finish_transport();
+                }
+                break Ok(());
+            }
             // Poco spins forever on EOF inside a header (spec §4.6.1); report it instead.
             Ok(0) => break Err(Error::websocket(ErrorCode::IncompleteFrame, "Incomplete frame received")),
             Ok(_) => {}
             Err(error) => break Err(error.into()),
         }
     };
-    if let Err(error) = &end {
-        shared.fail(error);
+    match end {
+        Err(error) if shared.fails_connection(&error) => shared.end_with_violation(batch, error),
+        end => {
+            shared.deliver(batch, Some(end));
+        }
     }
-    shared.deliver(batch, Some(end));
 }
 
 /// Takes every complete frame off `buf` into `batch`, checking each against the protocol

@@ -3,19 +3,18 @@
 
 mod common;
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use common::request;
+use common::{bounded, eof_frame, frame, next_request, request, waker};
 use futures_util::{SinkExt, StreamExt};
 use poco_websocket_core::client::{self, ClientOptions, Handshake};
 use poco_websocket_core::frame::{self, Frame};
 use poco_websocket_core::handshake::compute_accept;
 use poco_websocket_core::http::{read_body, read_request_head, read_response_head, HeadLimits, ResponseHead, Version};
-use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
-use poco_websocket_core::{Connection, ConnectionConfig, Error, ErrorCode, Wake};
+use poco_websocket_core::server::{Server, ServerOptions};
+use poco_websocket_core::{Connection, ConnectionConfig, Error, ErrorCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, Notify};
@@ -23,18 +22,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{Callback, ErrorResponse,
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 
-const LIMIT: Duration = Duration::from_secs(10);
 const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
-
-async fn bounded<T>(test: impl Future<Output = T>) -> T {
-    tokio::time::timeout(LIMIT, test).await.expect("test did not finish in time")
-}
-
-fn waker() -> (Wake, Arc<Notify>) {
-    let notify = Arc::new(Notify::new());
-    let signal = notify.clone();
-    (Arc::new(move || signal.notify_one()), notify)
-}
 
 /// Waits, through `arm_read` and the wake-up, until a frame or the end of input is queued.
 /// Yields at least once, so a connection that claims to be readable but returns nothing cannot
@@ -55,14 +43,6 @@ async fn next_frame(connection: &Connection, notify: &Notify) -> Result<Frame, E
     }
 }
 
-fn frame(flags: u8, payload: &[u8]) -> Frame {
-    Frame { flags, payload: payload.to_vec() }
-}
-
-fn eof_frame() -> Frame {
-    frame(0, b"")
-}
-
 fn assert_ws_error<T: std::fmt::Debug>(result: Result<T, Error>, code: ErrorCode, message: &str) {
     match result {
         Err(Error::WebSocket { code: c, message: m }) => assert_eq!((c, m.as_str()), (code, message)),
@@ -74,20 +54,6 @@ async fn start_server() -> (Server, Arc<Notify>) {
     let (wake, notify) = waker();
     let server = Server::bind("127.0.0.1", 0, ServerOptions::default(), wake).await.expect("bind");
     (server, notify)
-}
-
-async fn next_request(server: &Server, notify: &Notify) -> IncomingRequest {
-    loop {
-        let mut requests = server.take_requests();
-        if !requests.is_empty() {
-            assert_eq!(requests.len(), 1, "one request at a time");
-            return requests.remove(0);
-        }
-        if !server.arm() {
-            notify.notified().await;
-        }
-        tokio::task::yield_now().await;
-    }
 }
 
 /// Reads one response head and its Content-Length body from a raw socket.

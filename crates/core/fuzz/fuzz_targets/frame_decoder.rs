@@ -9,12 +9,14 @@
 //!   `(byte >> 2) + 1`, 3 pseudo-random sizes 0..=16 seeded by the byte: 0 is an empty read).
 //! * limits: bits 0-2 max message size (`MAX_MESSAGES`), bits 3-5 max fragments (`MAX_FRAGMENTS`).
 //!
-//! `decode_available` below is the loop of `connection.rs` (private there), minus the
+//! `decode_available` below is the loop of `connection.rs` (private there; as of commit 44cdc40
+//! plus the working tree of 2026-11-24: `check_payload_len` before `on_header`), minus the
 //! `Shared` bookkeeping. Properties checked:
 //!
 //! * nothing panics;
 //! * `decode` consumes nothing on `NeedMore` and on error, and the `NeedMore` hint is larger than
-//!   the buffer;
+//!   the buffer (and, once the header is in, is exactly header + payload length);
+//! * `check_payload_len` refuses exactly the lengths over the limit, and `decode` agrees;
 //! * a decoded frame is the header's flags and exactly `payload_len` bytes, unmasked byte by byte;
 //! * `encode` of a decoded frame (no mask, and again with a mask) decodes to the same frame,
 //!   with a minimal-length header;
@@ -99,6 +101,20 @@ impl Reader {
             let header = frame::parse_header(&self.buf);
             if let Some(header) = &header {
                 check_header(header, &self.buf);
+                if let Err(error) = frame::check_payload_len(header, self.max_payload) {
+                    assert!(header.payload_len > self.max_payload, "check_payload_len refused a length within the limit");
+                    assert!(
+                        matches!(&error, Error::WebSocket { code: ErrorCode::PayloadTooBig, .. }),
+                        "unexpected error {error:?}"
+                    );
+                    // decode, which the loop no longer reaches for this frame, must refuse it
+                    // too, without consuming anything.
+                    let before = self.buf.clone();
+                    let decoded = frame::decode(&mut self.buf, self.max_payload);
+                    assert_eq!(decoded.as_ref().err(), Some(&error), "decode accepts what check_payload_len refuses");
+                    assert_eq!(self.buf, before, "decode consumed bytes on error");
+                    return Err(error);
+                }
                 self.inspector.on_header(header, policy)?;
             }
             // What decode may take: the whole frame if it is all here, else at most a header.
@@ -127,16 +143,7 @@ impl Reader {
                     }
                     return Ok(needed);
                 }
-                Err(error) => {
-                    assert!(unchanged(&self.buf), "decode consumed bytes on error");
-                    let header = header.expect("decode failed without a complete header");
-                    assert!(header.payload_len > self.max_payload, "decode failed on a payload within the limit");
-                    assert!(
-                        matches!(&error, Error::WebSocket { code: ErrorCode::PayloadTooBig, .. }),
-                        "unexpected decode error {error:?}"
-                    );
-                    return Err(error);
-                }
+                Err(error) => panic!("decode failed on a length check_payload_len allowed: {error:?}"),
             }
         }
     }

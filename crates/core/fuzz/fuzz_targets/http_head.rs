@@ -111,6 +111,8 @@ fn check_request(rt: &tokio::runtime::Runtime, request: &RequestHead) {
 }
 
 fn check_response(rt: &tokio::runtime::Runtime, response: &ResponseHead) {
+    // httparse accepts any three digits ("099"); `encode` writes the number ("99"), which no
+    // longer parses. Such heads are left out of the round trip (not a valid status anyway).
     if plain(&response.headers) && !has_crlf(&response.reason) && response.status >= 100 {
         let bytes = response.encode();
         let again = rt.block_on(http::read_response_head(&mut &bytes[..], &mut BytesMut::new(), big_limits(&bytes)));
