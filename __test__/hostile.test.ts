@@ -188,7 +188,7 @@ test('invalid UTF-8 split across fragments fails with 1007 at the bad fragment, 
   await server.stop()
 })
 
-test('10,000 idle connections held by one server: all upgraded and held; RSS per connection reported', async (t) => {
+test.serial('10,000 idle connections held by one server: all upgraded and held; RSS per connection reported', async (t) => {
   const count = 10000
   let upgraded = 0
   let allUp: () => void = () => {}

@@ -481,15 +481,21 @@ impl Connection {
         lock(&shared.outbound).closing = true;
         shared.writer_kick.notify_one();
         let tasks = std::mem::take(&mut *lock(&shared.tasks));
-        lock(&shared.socket).take();
         if let Some(reader) = tasks.reader {
             reader.abort();
         }
-        if let (Some(writer), Some(runtime)) = (tasks.writer, tasks.runtime) {
-            runtime.spawn(async move {
-                tokio::time::sleep(defaults::CLOSE_FLUSH_TIMEOUT).await;
-                writer.abort();
-            });
+        // The writer flushes, sends FIN and hands the socket to a lingering close
+        // (`release_transport`); if it cannot finish in time, it is stopped and the socket dropped.
+        match (tasks.writer, tasks.runtime) {
+            (Some(writer), Some(runtime)) => {
+                let shared = self.shared.clone();
+                runtime.spawn(async move {
+                    tokio::time::sleep(defaults::CLOSE_FLUSH_TIMEOUT).await;
+                    writer.abort();
+                    lock(&shared.socket).take();
+                });
+            }
+            _ => drop(lock(&shared.socket).take()),
         }
         shared.wake_readers();
         shared.wake_writers();
@@ -616,12 +622,18 @@ impl Shared {
         self.wake_writers();
     }
 
-    /// Called by the writer once it has flushed and sent FIN after `finish_transport`.
+    /// Called by the writer once it has flushed and sent FIN after `finish_transport`. The
+    /// socket is closed only after the peer's EOF (or the close timeout): closing it with unread
+    /// input would make the OS send RST, and the peer could lose our last frames, CLOSE included.
     fn release_transport(&self) {
         if let Some(reader) = lock(&self.tasks).reader.take() {
             reader.abort();
         }
-        lock(&self.socket).take();
+        if let Some(socket) = lock(&self.socket).take() {
+            if let Ok(socket) = Arc::try_unwrap(socket) {
+                tokio::spawn(tokio::time::timeout(self.close_timeout(), discard_until_eof(socket.into_tcp())));
+            }
+        }
         let mut inbound = lock(&self.inbound);
         if inbound.end.is_none() {
             inbound.end = Some(Ok(()));
@@ -686,15 +698,16 @@ impl Shared {
     }
 
     /// Reading ended with a violation: deliver the valid frames before it, and fail the
-    /// connection now if nothing is queued, else when the caller has taken them (or after the
-    /// close timeout, if it never does).
+    /// connection now if the caller is waiting for a frame with nothing queued; otherwise it is
+    /// busy with earlier frames (queued, or taken and not yet answered), so fail at its next
+    /// receive, or after the close timeout if it never comes back.
     fn end_with_violation(self: &Arc<Self>, frames: Vec<Frame>, error: Error) {
         let mut inbound = lock(&self.inbound);
         for frame in frames {
             inbound.bytes += queue_cost(&frame);
             inbound.frames.push_back(frame);
         }
-        if inbound.frames.is_empty() {
+        if inbound.frames.is_empty() && self.read_armed.load(Ordering::SeqCst) {
             inbound.end = Some(Err(error.clone()));
             drop(inbound);
             self.fail(&error);
@@ -848,6 +861,12 @@ fn decode_available(
             }
         }
     }
+}
+
+/// A lingering close: read and drop what the peer still sends until it closes.
+async fn discard_until_eof(mut tcp: SharedTcp) {
+    let mut sink = [0u8; 4096];
+    while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
 }
 
 async fn write_loop<W: AsyncWrite + Unpin>(shared: Arc<Shared>, mut writer: W) {

@@ -37,5 +37,8 @@ pub const READ_BUFFER_STEP: usize = 256 * 1024;
 pub const INBOUND_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// A send waits for the runtime to flush while more than this many bytes are buffered.
 pub const OUTBOUND_HIGH_WATER: usize = 4 * 1024 * 1024;
+/// How long a server that answered and closed an HTTP connection keeps reading (and dropping)
+/// what the client still sends, so the OS does not reset the connection under the answer.
+pub const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long `close()` lets already-buffered frames drain before the socket is dropped.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);

@@ -120,7 +120,8 @@ impl ResponseHead {
     }
 
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = format!("{} {} {}\r\n", self.version.as_str(), self.status, self.reason);
+        // RFC 9112 §4: the status code is always three digits.
+        let mut out = format!("{} {:03} {}\r\n", self.version.as_str(), self.status, self.reason);
         self.headers.write_to(&mut out);
         out.push_str("\r\n");
         out.into_bytes()

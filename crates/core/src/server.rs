@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
@@ -247,8 +247,7 @@ async fn serve_connection(
                 let mut bytes = head.encode();
                 bytes.extend_from_slice(&body);
                 if stream.write_all(&bytes).await.is_err() || !keep_alive {
-                    let _ = stream.shutdown().await;
-                    return;
+                    return linger_close(stream).await;
                 }
             }
             Ok(Reply::Upgrade { mut head, starter }) => {
@@ -304,7 +303,16 @@ async fn reject(mut stream: TcpStream, status: u16, options: &ServerOptions) {
     head.headers.set("Connection", "Close");
     finish(&mut head, options);
     let _ = stream.write_all(&head.encode()).await;
+    linger_close(stream).await;
+}
+
+/// Sends FIN, then reads and drops what the client still sends (bounded), so that closing with
+/// unread input does not make the OS send RST and destroy the answer before the client reads it.
+async fn linger_close(mut stream: TcpStream) {
     let _ = stream.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let drain = async { while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {} };
+    let _ = timeout(defaults::LINGER_TIMEOUT, drain).await;
 }
 
 /// Fields the server adds to every response, as Poco's `HTTPServerConnection` does.

@@ -45,6 +45,11 @@ impl SocketHandle {
         self.0.sock_ref()
     }
 
+    /// The shared stream, for reading what the peer still sends during a lingering close.
+    pub fn into_tcp(self) -> SharedTcp {
+        self.0
+    }
+
     pub fn flag(&self, flag: Flag) -> Result<bool, Error> {
         let socket = &self.socket();
         Ok(match flag {

@@ -335,3 +335,10 @@ fn version_parse() {
     assert_eq!(Version::parse("HTTP/2"), None);
     assert_eq!(Version::HTTP_1_0.as_str(), "HTTP/1.0");
 }
+
+/// RFC 9112 §4: a status below 100 (which httparse accepts as "099") re-encodes as three digits.
+#[test]
+fn status_code_encodes_as_three_digits() {
+    let head = ResponseHead::new(Version::HTTP_1_1, 99);
+    assert!(String::from_utf8(head.encode()).unwrap().starts_with("HTTP/1.1 099 "));
+}
