@@ -289,6 +289,18 @@ test('HTTPServerParams: server name, keep-alive off, request timeout, max queued
   t.true(Date.now() - started < 2500)
   await server.stop()
 
+  const strict = new HTTPServerParams()
+  strict.setFieldLimit(5)
+  strict.setMaxHeaderSize(256)
+  t.deepEqual([strict.getFieldLimit(), strict.getMaxHeaderSize()], [5, 256])
+  const limited = new HTTPServer({ createRequestHandler: () => ({ handleRequest: (_q, r) => r.send('ok') }) }, '127.0.0.1:0', strict)
+  await limited.start()
+  const fields = (n: number): string => Array.from({ length: n }, (_, i) => `X-${i}: v\r\n`).join('')
+  t.regex((await rawExchange(limited.port(), `GET / HTTP/1.1\r\n${fields(5)}\r\n`, headComplete)).toString('latin1'), /^HTTP\/1\.1 200 /)
+  t.regex((await rawExchange(limited.port(), `GET / HTTP/1.1\r\n${fields(6)}\r\n`, headComplete)).toString('latin1'), /^HTTP\/1\.1 431 /)
+  t.regex((await rawExchange(limited.port(), `GET /${'p'.repeat(300)} HTTP/1.1\r\n\r\n`, headComplete)).toString('latin1'), /^HTTP\/1\.1 431 /)
+  await limited.stop()
+
   const full = new HTTPServerParams()
   full.setMaxQueued(0)
   const refusing = new HTTPServer({ createRequestHandler: () => ({ handleRequest: (_q, r) => r.send('never') }) }, '127.0.0.1:0', full)
