@@ -32,7 +32,6 @@ export declare class NativePump {
 export declare class NativeServer {
   get id(): number
   port(): number
-  host(): string
   /** Every request that arrived since the last call. */
   takeRequests(): Array<NativeServerRequest>
   /** True when requests are queued or the server stopped; otherwise arms a wake-up. */
@@ -79,9 +78,6 @@ export declare class NativeWebSocket {
   sendFrame(flags: number, payload: Uint8Array): void
   /** True when the write buffer is under its high-water mark; otherwise arms a wake-up. */
   armWrite(): boolean
-  get bufferedAmount(): number
-  setMaxPayloadSize(size: number): void
-  getMaxPayloadSize(): number
   /**
    * Poco's non-blocking `sendFrame`: the payload length, or -1 while the frame is not yet
    * handed over (repeat the call with the same length).

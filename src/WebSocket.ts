@@ -199,11 +199,11 @@ export class WebSocket extends StreamSocket {
     if (!Number.isInteger(maxPayloadSize) || maxPayloadSize <= 0 || maxPayloadSize > MAX_INT) {
       throw new AssertionViolationException('maxPayloadSize must be an integer from 1 to 2147483647')
     }
-    this.open().setMaxPayloadSize(maxPayloadSize)
+    this.open().setConfig({ maxPayloadSize })
   }
 
   getMaxPayloadSize(): number {
-    return this.open().getMaxPayloadSize()
+    return this.open().getConfig().maxPayloadSize!
   }
 
   /** Turns the RFC 6455 checks on received frames on or off (see {@link WebSocketOptions.strict}). */

@@ -47,11 +47,6 @@ impl NativeServer {
         self.server.local_addr().port() as u32
     }
 
-    #[napi]
-    pub fn host(&self) -> String {
-        self.server.local_addr().ip().to_string()
-    }
-
     /// Every request that arrived since the last call.
     #[napi]
     pub fn take_requests(&self) -> Vec<NativeServerRequest> {

@@ -93,21 +93,6 @@ impl NativeWebSocket {
         self.connection.arm_write()
     }
 
-    #[napi(getter)]
-    pub fn buffered_amount(&self) -> f64 {
-        self.connection.buffered_amount() as f64
-    }
-
-    #[napi]
-    pub fn set_max_payload_size(&self, size: u32) {
-        self.connection.set_max_payload_size(size as u64);
-    }
-
-    #[napi]
-    pub fn get_max_payload_size(&self) -> f64 {
-        self.connection.max_payload_size() as f64
-    }
-
     /// Poco's non-blocking `sendFrame`: the payload length, or -1 while the frame is not yet
     /// handed over (repeat the call with the same length).
     #[napi]

@@ -74,10 +74,24 @@ pub enum Decoded {
 /// reserved for it (Poco: "Payload too big"); the header stays in `buf`.
 pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
     let Some(header) = parse_header(buf) else {
-        let at_least = if buf.len() < 2 { 2 } else { header_len_hint(buf[1]) };
-        return Ok(Decoded::NeedMore(at_least));
+        return Ok(Decoded::NeedMore(header_needed(buf)));
     };
     check_payload_len(&header, max_payload)?;
+    take(buf, &header)
+}
+
+/// Bytes that would complete the header at the front of `buf` (when [`parse_header`] says `None`).
+pub fn header_needed(buf: &[u8]) -> usize {
+    if buf.len() < 2 {
+        2
+    } else {
+        header_len_hint(buf[1])
+    }
+}
+
+/// Takes the frame whose `header` was parsed from the front of `buf` (its length already
+/// checked) off `buf`, once all of its payload is there.
+pub fn take(buf: &mut BytesMut, header: &Header) -> Result<Decoded, Error> {
     let Some(total) = usize::try_from(header.payload_len).ok().and_then(|n| n.checked_add(header.len)) else {
         return Err(payload_too_big());
     };

@@ -55,13 +55,12 @@ fn decode_available(
 ) -> Result<usize, Error> {
     loop {
         let policy = shared.policy();
-        let max_payload = shared.max_payload.load(Ordering::Relaxed);
-        let header = frame::parse_header(buf);
-        if let Some(header) = &header {
-            frame::check_payload_len(header, max_payload)?;
-            inspector.on_header(header, &policy)?;
-        }
-        match frame::decode(buf, max_payload)? {
+        let Some(header) = frame::parse_header(buf) else {
+            return Ok(frame::header_needed(buf));
+        };
+        frame::check_payload_len(&header, shared.max_payload.load(Ordering::Relaxed))?;
+        inspector.on_header(&header, &policy)?;
+        match frame::take(buf, &header)? {
             Decoded::Frame(frame) => {
                 if inspector.on_frame(&frame, &policy)? {
                     batch.push(frame);
@@ -71,9 +70,7 @@ fn decode_available(
                 }
             }
             Decoded::NeedMore(needed) => {
-                if let Some(header) = header {
-                    inspector.on_partial_payload(&header, &buf[header.len..])?;
-                }
+                inspector.on_partial_payload(&header, &buf[header.len..])?;
                 return Ok(needed);
             }
         }

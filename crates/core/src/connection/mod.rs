@@ -199,15 +199,6 @@ impl Connection {
         self.shared.role
     }
 
-    pub fn max_payload_size(&self) -> u64 {
-        self.shared.max_payload.load(Ordering::Relaxed)
-    }
-
-    /// Applies to frame headers parsed from now on.
-    pub fn set_max_payload_size(&self, size: u64) {
-        self.shared.max_payload.store(size, Ordering::Relaxed);
-    }
-
     pub fn config(&self) -> ConnectionConfig {
         let shared = &self.shared;
         ConnectionConfig {
@@ -363,12 +354,6 @@ impl Connection {
         let payload = frame::close_payload(status_code, reason);
         self.send(frame::FLAG_FIN | frame::OP_CLOSE, &payload)?;
         Ok(payload.len())
-    }
-
-    /// Bytes accepted by [`send`](Self::send) that have not reached the OS yet.
-    pub fn buffered_amount(&self) -> usize {
-        let outbound = lock(&self.shared.outbound);
-        outbound.buf.len() + outbound.in_flight
     }
 
     /// Returns `true` when a sender may go on (the write buffer is under its high-water mark, or
