@@ -19,3 +19,10 @@ export { NameValueCollection } from './src/NameValueCollection'
 export { Socket, SocketOptions, StreamSocket, type Linger } from './src/Socket'
 export { SocketAddress } from './src/SocketAddress'
 export { WebSocket, type FrameInfo, type ReceivedFrame, type WebSocketOptions } from './src/WebSocket'
+export {
+  MessageWebSocket,
+  type Message,
+  type MessageClientOptions,
+  type MessageSocketOptions,
+} from './src/MessageWebSocket'
+export { WebSocketServer, type ClientInfo, type WebSocketServerOptions } from './src/WebSocketServer'

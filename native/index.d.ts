@@ -70,12 +70,26 @@ export declare class NativeWebSocket {
    * fit fails with WS_ERR_PAYLOAD_TOO_BIG and stays queued.
    */
   receiveInto(buffer: Uint8Array): FrameInfo | null
+  /**
+   * Takes the queued frames in one call. `meta` receives [count, ended, flags, length, flags,
+   * length, …] (its length bounds the count); the payloads come back to back in the returned
+   * buffer, or null when nothing is queued and reading goes on. `ended`: the peer closed TCP
+   * in order and nothing more will come; an error that ended reading is thrown once no frame
+   * precedes it.
+   */
+  receiveBatch(meta: Uint32Array): Buffer | null
+  /** Stops or resumes reading the socket (the message API's `pause()`/`resume()`). */
+  setPaused(paused: boolean): void
+  /** Bytes accepted by sends and not yet written to the socket. */
+  get bufferedAmount(): number
   /** True once the socket is attached (a server's 101 is on the wire); otherwise arms a wake-up. */
   armStarted(): boolean
   /** True when a frame (or the end of input) is already there; otherwise arms a wake-up. */
   armRead(): boolean
-  /** Queues one frame; `flags` is its first header byte. */
-  sendFrame(flags: number, payload: Uint8Array): void
+  /** Queues one frame; `flags` is its first header byte. Returns the bytes now buffered. */
+  sendFrame(flags: number, payload: Uint8Array): number
+  /** The write buffer's high-water mark (see `armWrite`). */
+  setWriteLimit(bytes: number): void
   /** True when the write buffer is under its high-water mark; otherwise arms a wake-up. */
   armWrite(): boolean
   /**
@@ -152,6 +166,15 @@ export interface FrameInfo {
 /** Binds `host:port` and starts accepting; resolves to the server. */
 export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig): Promise<NativeServer>
 
+export declare function messageDefaults(): MessageDefaults
+
+/** Defaults of the message API that the TypeScript layer applies (from the core's table). */
+export interface MessageDefaults {
+  pingIntervalMs: number
+  idleTimeoutMs: number
+  highWaterMark: number
+}
+
 /** Poco's `HTTPResponse::getReasonForStatus`. */
 export declare function reasonFor(status: number): string
 
@@ -190,4 +213,10 @@ export interface WebSocketConfig {
   maxMessageSize?: number
   maxFragments?: number
   closeTimeoutMs?: number
+  /** Message mode: the runtime joins fragments and answers PING and CLOSE. */
+  messages?: boolean
+  /** Keepalive PING interval in ms (0: none). */
+  pingIntervalMs?: number
+  /** Drop the connection after this many ms without traffic from the peer (0: never). */
+  idleTimeoutMs?: number
 }

@@ -845,5 +845,6 @@ module.exports.computeAccept = nativeBinding.computeAccept
 module.exports.connect = nativeBinding.connect
 module.exports.createKey = nativeBinding.createKey
 module.exports.listen = nativeBinding.listen
+module.exports.messageDefaults = nativeBinding.messageDefaults
 module.exports.reasonFor = nativeBinding.reasonFor
 module.exports.socketOptionConstants = nativeBinding.socketOptionConstants

@@ -72,6 +72,17 @@ export class WebSocket extends StreamSocket {
     credentials?: HTTPCredentials,
     options: WebSocketOptions = {},
   ): Promise<WebSocket> {
+    return WebSocket._connect(cs, request, response, credentials, toNativeConfig(options))
+  }
+
+  /** @internal `connect` with the connection's native settings (the message API adds its own). */
+  static async _connect(
+    cs: HTTPClientSession,
+    request: HTTPRequest,
+    response: HTTPResponse,
+    credentials: HTTPCredentials | undefined,
+    config: NativeWebSocketConfig,
+  ): Promise<WebSocket> {
     const handshake = await call(() =>
       native.connect(
         pump.native,
@@ -85,7 +96,7 @@ export class WebSocket extends StreamSocket {
           timeoutMs: cs.getTimeout(),
           username: credentials?.getUsername() ?? '',
           password: credentials?.getPassword() ?? '',
-          websocket: toNativeConfig(options),
+          websocket: config,
         },
       ),
     )
@@ -100,7 +111,12 @@ export class WebSocket extends StreamSocket {
    * WebSocketException and sends nothing: the handler decides the answer (typically 400).
    */
   static async accept(request: HTTPServerRequest, response: HTTPServerResponse, options: WebSocketOptions = {}): Promise<WebSocket> {
-    const impl = response.upgrade(request, toNativeConfig(options))
+    return WebSocket._accept(request, response, toNativeConfig(options))
+  }
+
+  /** @internal `accept` with the connection's native settings. */
+  static async _accept(request: HTTPServerRequest, response: HTTPServerResponse, config: NativeWebSocketConfig): Promise<WebSocket> {
+    const impl = response.upgrade(request, config)
     // Resolve once the 101 is on the wire and the socket is attached, as Poco's constructor returns.
     while (!impl.armStarted()) await pump.wait(impl.id)
     return new WebSocket(impl)
@@ -112,6 +128,11 @@ export class WebSocket extends StreamSocket {
       throw new InvalidArgumentException('Cannot assign incompatible socket')
     }
     return new WebSocket(socket._impl)
+  }
+
+  /** @internal The native connection, for `MessageWebSocket.from`. */
+  static _native(socket: WebSocket): NativeWebSocket {
+    return socket.open()
   }
 
   /** Poco's `computeAccept`: base64(SHA-1(key + GUID)). */
@@ -285,7 +306,8 @@ function checkLimit(n: number): number {
   return n
 }
 
-function toNativeConfig(options: WebSocketOptions): NativeWebSocketConfig {
+/** @internal The native form of `options`, checked. */
+export function toNativeConfig(options: WebSocketOptions): NativeWebSocketConfig {
   const { strict, maxPayloadSize, maxMessageSize, maxFragments, closeTimeout } = options
   for (const n of [maxPayloadSize, maxMessageSize, maxFragments, closeTimeout]) if (n !== undefined) checkLimit(n)
   return { strict, maxPayloadSize, maxMessageSize, maxFragments, closeTimeoutMs: closeTimeout }

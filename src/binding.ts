@@ -34,8 +34,28 @@ interface Waiter {
  */
 class Pump {
   private readonly waiters = new Map<number, Set<Waiter>>()
+  /** Long-lived handlers (message-level sockets): called on every report for their id. */
+  private readonly listeners = new Map<number, () => void>()
   private holds = 0
   readonly native = new native.NativePump(() => this.dispatch())
+
+  /** Calls `onReady` on every report for handle `id` until `unlisten(id)`. */
+  listen(id: number, onReady: () => void): void {
+    this.listeners.set(id, onReady)
+  }
+
+  unlisten(id: number): void {
+    this.listeners.delete(id)
+  }
+
+  /** Keeps the event loop alive (as an open net.Socket does) until the matching `release()`. */
+  hold(): void {
+    if (this.holds++ === 0) this.native.ref()
+  }
+
+  release(): void {
+    if (--this.holds === 0) this.native.unref()
+  }
 
   /** Resolves `true` on the next report for handle `id`, or `false` after `timeoutMs`. */
   wait(id: number, timeoutMs?: number): Promise<boolean> {
@@ -58,7 +78,7 @@ class Pump {
             if (set?.size === 0) this.waiters.delete(id)
           }
           clearTimeout(timer)
-          if (--this.holds === 0) this.native.unref()
+          this.release()
           resolve(woken)
         },
       }
@@ -67,14 +87,27 @@ class Pump {
         set.add(waiter)
         this.waiters.set(id, set)
       }
-      if (this.holds++ === 0) this.native.ref()
+      this.hold()
       if (timeoutMs !== undefined) timer = setTimeout(() => waiter.settle(false), Math.max(0, timeoutMs))
     })
   }
 
   private dispatch(): void {
     for (const id of this.native.drain()) {
-      for (const waiter of [...(this.waiters.get(id) ?? [])]) waiter.settle(true)
+      const listener = this.listeners.get(id)
+      if (listener) {
+        try {
+          listener()
+        } catch (error) {
+          // A throwing event handler is the app's uncaught exception, as with a net.Socket
+          // handler, but it must not cost the other handles of this batch their wake-up.
+          process.nextTick(() => {
+            throw error
+          })
+        }
+      }
+      const waiters = this.waiters.get(id)
+      if (waiters) for (const waiter of [...waiters]) waiter.settle(true)
     }
   }
 }

@@ -14,6 +14,12 @@ pub struct WebSocketConfig {
     pub max_message_size: Option<f64>,
     pub max_fragments: Option<f64>,
     pub close_timeout_ms: Option<f64>,
+    /// Message mode: the runtime joins fragments and answers PING and CLOSE.
+    pub messages: Option<bool>,
+    /// Keepalive PING interval in ms (0: none).
+    pub ping_interval_ms: Option<f64>,
+    /// Drop the connection after this many ms without traffic from the peer (0: never).
+    pub idle_timeout_ms: Option<f64>,
 }
 
 /// `base` with the fields `js` sets.
@@ -23,7 +29,10 @@ pub fn apply(base: ConnectionConfig, js: &WebSocketConfig) -> ConnectionConfig {
         max_payload_size: js.max_payload_size.map_or(base.max_payload_size, |n| n as u64),
         max_message_size: js.max_message_size.map_or(base.max_message_size, |n| n as u64),
         max_fragments: js.max_fragments.map_or(base.max_fragments, |n| n as u64),
-        close_timeout: js.close_timeout_ms.map_or(base.close_timeout, |ms| Duration::from_millis(ms as u64)),
+        close_timeout: js.close_timeout_ms.map_or(base.close_timeout, millis),
+        messages: js.messages.unwrap_or(base.messages),
+        ping_interval: js.ping_interval_ms.map_or(base.ping_interval, millis),
+        idle_timeout: js.idle_timeout_ms.map_or(base.idle_timeout, millis),
     }
 }
 
@@ -34,5 +43,30 @@ pub fn to_js(config: ConnectionConfig) -> WebSocketConfig {
         max_message_size: Some(config.max_message_size as f64),
         max_fragments: Some(config.max_fragments as f64),
         close_timeout_ms: Some(config.close_timeout.as_millis() as f64),
+        messages: Some(config.messages),
+        ping_interval_ms: Some(config.ping_interval.as_millis() as f64),
+        idle_timeout_ms: Some(config.idle_timeout.as_millis() as f64),
+    }
+}
+
+fn millis(ms: f64) -> Duration {
+    Duration::from_millis(ms.max(0.0) as u64)
+}
+
+/// Defaults of the message API that the TypeScript layer applies (from the core's table).
+#[napi(object)]
+pub struct MessageDefaults {
+    pub ping_interval_ms: f64,
+    pub idle_timeout_ms: f64,
+    pub high_water_mark: f64,
+}
+
+#[napi]
+pub fn message_defaults() -> MessageDefaults {
+    use poco_websocket_core::defaults;
+    MessageDefaults {
+        ping_interval_ms: defaults::KEEPALIVE_PING_INTERVAL.as_millis() as f64,
+        idle_timeout_ms: defaults::KEEPALIVE_IDLE_TIMEOUT.as_millis() as f64,
+        high_water_mark: defaults::OUTBOUND_HIGH_WATER as f64,
     }
 }

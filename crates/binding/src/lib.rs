@@ -12,3 +12,22 @@ mod headers;
 mod pump;
 mod server;
 mod socket;
+
+/// The tokio runtime the connections run on: `POCO_WS_THREADS` worker threads, else the
+/// measured default.
+#[napi_derive::module_init]
+fn init() {
+    let threads = std::env::var("POCO_WS_THREADS")
+        .ok()
+        .and_then(|n| n.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(poco_websocket_core::defaults::RUNTIME_THREADS);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("poco-websocket")
+        .enable_all()
+        .build();
+    if let Ok(runtime) = runtime {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
+    }
+}

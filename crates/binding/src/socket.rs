@@ -3,10 +3,12 @@
 
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Buffer, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Uint32Array, Uint8Array};
 use napi_derive::napi;
 use poco_websocket_core::socket::Flag;
 use poco_websocket_core::Connection;
+
+use poco_websocket_core::defaults::RECEIVE_BATCH_BYTES;
 
 use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
@@ -69,6 +71,53 @@ impl NativeWebSocket {
         }))
     }
 
+    /// Takes the queued frames in one call. `meta` receives [count, ended, flags, length, flags,
+    /// length, …] (its length bounds the count); the payloads come back to back in the returned
+    /// buffer, or null when nothing is queued and reading goes on. `ended`: the peer closed TCP
+    /// in order and nothing more will come; an error that ended reading is thrown once no frame
+    /// precedes it.
+    #[napi]
+    pub fn receive_batch(&self, mut meta: Uint32Array) -> Result<Option<Buffer>, JsError> {
+        // SAFETY: this call runs on the JS thread, so nothing else touches the array meanwhile.
+        let meta = unsafe { meta.as_mut() };
+        if meta.len() < 4 {
+            return Err(invalid_argument("meta must hold at least 4 entries"));
+        }
+        let max_frames = (meta.len() - 2) / 2;
+        let batch = self.connection.receive_batch(max_frames, RECEIVE_BATCH_BYTES).map_err(to_js)?;
+        meta[0] = batch.frames.len() as u32;
+        meta[1] = batch.ended as u32;
+        for (i, frame) in batch.frames.iter().enumerate() {
+            meta[2 + 2 * i] = frame.flags as u32;
+            meta[3 + 2 * i] = frame.payload.len() as u32;
+        }
+        if batch.frames.is_empty() && !batch.ended {
+            return Ok(None);
+        }
+        let mut frames = batch.frames;
+        if frames.len() == 1 {
+            // One frame: hand its payload over as it is, no copy.
+            return Ok(Some(frames.pop().expect("one frame").payload.into()));
+        }
+        let mut payloads = Vec::with_capacity(batch.bytes);
+        for frame in &frames {
+            payloads.extend_from_slice(&frame.payload);
+        }
+        Ok(Some(payloads.into()))
+    }
+
+    /// Stops or resumes reading the socket (the message API's `pause()`/`resume()`).
+    #[napi]
+    pub fn set_paused(&self, paused: bool) {
+        self.connection.set_paused(paused);
+    }
+
+    /// Bytes accepted by sends and not yet written to the socket.
+    #[napi(getter)]
+    pub fn buffered_amount(&self) -> f64 {
+        self.connection.buffered_amount() as f64
+    }
+
     /// True once the socket is attached (a server's 101 is on the wire); otherwise arms a wake-up.
     #[napi]
     pub fn arm_started(&self) -> bool {
@@ -81,10 +130,16 @@ impl NativeWebSocket {
         self.connection.arm_read()
     }
 
-    /// Queues one frame; `flags` is its first header byte.
+    /// Queues one frame; `flags` is its first header byte. Returns the bytes now buffered.
     #[napi]
-    pub fn send_frame(&self, flags: u32, payload: &[u8]) -> Result<(), JsError> {
-        self.connection.send(flags as u8, payload).map_err(to_js)
+    pub fn send_frame(&self, flags: u32, payload: &[u8]) -> Result<f64, JsError> {
+        self.connection.send(flags as u8, payload).map(|n| n as f64).map_err(to_js)
+    }
+
+    /// The write buffer's high-water mark (see `armWrite`).
+    #[napi]
+    pub fn set_write_limit(&self, bytes: f64) {
+        self.connection.set_write_limit(bytes.max(0.0) as usize);
     }
 
     /// True when the write buffer is under its high-water mark; otherwise arms a wake-up.

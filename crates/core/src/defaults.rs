@@ -29,10 +29,16 @@ pub const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
 /// gets no frame for this long rejects with TimeoutException.
 pub const RECEIVE_TIMEOUT: Duration = HTTP_TIMEOUT;
 pub const SEND_TIMEOUT: Duration = HTTP_TIMEOUT;
-/// First size of a connection's read buffer; it grows only as bytes arrive.
-pub const READ_BUFFER_INITIAL: usize = 4 * 1024;
+/// Size of the per-thread buffer reads land in while a connection has no partial frame: an
+/// idle connection holds no read buffer of its own.
+pub const READ_SCRATCH: usize = 64 * 1024;
 /// Most the read buffer grows by at once, so a declared length never drives an allocation.
 pub const READ_BUFFER_STEP: usize = 256 * 1024;
+/// About how many payload bytes one batch hands to JS (at least one frame, however large).
+pub const RECEIVE_BATCH_BYTES: usize = 1024 * 1024;
+/// Tokio worker threads of the Node addon (env `POCO_WS_THREADS` overrides): measured on 2
+/// cores, one runtime thread beside the JS thread was fastest (see bench/RESULTS.md).
+pub const RUNTIME_THREADS: usize = 1;
 /// Reading from the socket pauses while this many received payload bytes wait for JS.
 pub const INBOUND_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// A send waits for the runtime to flush while more than this many bytes are buffered.
@@ -40,5 +46,10 @@ pub const OUTBOUND_HIGH_WATER: usize = 4 * 1024 * 1024;
 /// How long a server that answered and closed an HTTP connection keeps reading (and dropping)
 /// what the client still sends, so the OS does not reset the connection under the answer.
 pub const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+/// Message API keepalive: a PING after this long without traffic from the peer (0: none).
+pub const KEEPALIVE_PING_INTERVAL: Duration = Duration::from_secs(30);
+/// Message API keepalive: the connection is dropped after this long without anything received
+/// from the peer, PONGs included (uWebSockets.js's `idleTimeout` is 120 s too).
+pub const KEEPALIVE_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long `close()` lets already-buffered frames drain before the socket is dropped.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);

@@ -11,7 +11,12 @@ use crate::error::{Error, ErrorCode};
 
 pub const FLAG_FIN: u8 = 0x80;
 pub const OPCODE_MASK: u8 = 0x0f;
+pub const OP_CONTINUATION: u8 = 0x00;
+pub const OP_TEXT: u8 = 0x01;
+pub const OP_BINARY: u8 = 0x02;
 pub const OP_CLOSE: u8 = 0x08;
+pub const OP_PING: u8 = 0x09;
+pub const OP_PONG: u8 = 0x0a;
 /// Second header byte: the payload is masked (§5.3).
 const MASK_BIT: u8 = 0x80;
 /// §5.2: the longest header is 2 + 8 (64-bit length) + 4 (mask) bytes.

@@ -17,5 +17,5 @@ pub mod server;
 pub mod socket;
 pub mod transport;
 
-pub use connection::{Connection, ConnectionConfig, Role, Wake};
+pub use connection::{Batch, Connection, ConnectionConfig, Role, Wake};
 pub use error::{Error, ErrorCode};

@@ -30,6 +30,7 @@ use crate::transport::SharedTcp;
 use self::io::{discard_until_eof, read_loop, write_loop};
 
 mod io;
+mod messages;
 mod shared;
 
 /// Called from a runtime thread when an armed caller may proceed. It must not block.
@@ -59,6 +60,13 @@ pub struct ConnectionConfig {
     /// How long a CLOSE we sent may go unanswered (and, for a client, how long the server may
     /// keep TCP open after the close handshake) before TCP is closed.
     pub close_timeout: Duration,
+    /// Message mode (module `messages`): fragments joined into messages, PINGs answered with
+    /// PONGs and a CLOSE answered with a CLOSE by the runtime. Off: Poco's raw frames.
+    pub messages: bool,
+    /// Keepalive: a PING after this long without traffic from the peer (zero: none).
+    pub ping_interval: Duration,
+    /// Keepalive: drop the connection after this long without anything from the peer (zero: never).
+    pub idle_timeout: Duration,
 }
 
 impl Default for ConnectionConfig {
@@ -69,8 +77,21 @@ impl Default for ConnectionConfig {
             max_message_size: defaults::MAX_MESSAGE_SIZE,
             max_fragments: defaults::MAX_FRAGMENTS,
             close_timeout: defaults::CLOSE_TIMEOUT,
+            messages: false,
+            ping_interval: Duration::ZERO,
+            idle_timeout: Duration::ZERO,
         }
     }
+}
+
+/// What one [`Connection::receive_batch`] took.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub frames: Vec<Frame>,
+    /// Payload bytes of `frames`.
+    pub bytes: usize,
+    /// Reading ended with the peer's orderly EOF and nothing more is queued.
+    pub ended: bool,
 }
 
 /// Readiness bits of [`Connection::readiness`], Poco's `Socket::SelectMode` values.
@@ -91,6 +112,11 @@ struct Shared {
     max_message_size: AtomicU64,
     max_fragments: AtomicU64,
     close_timeout_ms: AtomicU64,
+    messages: AtomicBool,
+    ping_interval_ms: AtomicU64,
+    idle_timeout_ms: AtomicU64,
+    /// The caller's `pause()`: the reader stops reading the socket.
+    paused: AtomicBool,
     /// The close handshake (§7.1.2): our CLOSE was queued; the peer's CLOSE arrived.
     close_sent: AtomicBool,
     close_received: AtomicBool,
@@ -110,7 +136,8 @@ struct Shared {
     outbound: Mutex<Outbound>,
     read_armed: AtomicBool,
     write_armed: AtomicBool,
-    /// Signalled when the caller has drained the inbound queue below its high-water mark.
+    /// Signalled when the caller has drained the inbound queue below its high-water mark,
+    /// resumed reading, or changed a setting the reader waits on.
     reader_resume: Notify,
     /// Signalled when the outbound buffer goes from empty to non-empty, or on close.
     writer_kick: Notify,
@@ -174,6 +201,10 @@ impl Connection {
             max_message_size: AtomicU64::new(config.max_message_size),
             max_fragments: AtomicU64::new(config.max_fragments),
             close_timeout_ms: AtomicU64::new(config.close_timeout.as_millis() as u64),
+            messages: AtomicBool::new(config.messages),
+            ping_interval_ms: AtomicU64::new(config.ping_interval.as_millis() as u64),
+            idle_timeout_ms: AtomicU64::new(config.idle_timeout.as_millis() as u64),
+            paused: AtomicBool::new(false),
             close_sent: AtomicBool::new(false),
             close_received: AtomicBool::new(false),
             closed: AtomicBool::new(false),
@@ -207,6 +238,9 @@ impl Connection {
             max_message_size: shared.max_message_size.load(Ordering::Relaxed),
             max_fragments: shared.max_fragments.load(Ordering::Relaxed),
             close_timeout: Duration::from_millis(shared.close_timeout_ms.load(Ordering::Relaxed)),
+            messages: shared.messages.load(Ordering::Relaxed),
+            ping_interval: Duration::from_millis(shared.ping_interval_ms.load(Ordering::Relaxed)),
+            idle_timeout: Duration::from_millis(shared.idle_timeout_ms.load(Ordering::Relaxed)),
         }
     }
 
@@ -218,6 +252,29 @@ impl Connection {
         shared.max_message_size.store(config.max_message_size, Ordering::Relaxed);
         shared.max_fragments.store(config.max_fragments, Ordering::Relaxed);
         shared.close_timeout_ms.store(config.close_timeout.as_millis() as u64, Ordering::Relaxed);
+        shared.messages.store(config.messages, Ordering::Relaxed);
+        shared.ping_interval_ms.store(config.ping_interval.as_millis() as u64, Ordering::Relaxed);
+        shared.idle_timeout_ms.store(config.idle_timeout.as_millis() as u64, Ordering::Relaxed);
+        // The reader may be waiting with the old keepalive deadline.
+        shared.reader_resume.notify_one();
+    }
+
+    /// Stops (`true`) or resumes reading the socket. While paused, frames already queued stay
+    /// queued and the peer is held back by TCP flow control.
+    pub fn set_paused(&self, paused: bool) {
+        self.shared.paused.store(paused, Ordering::SeqCst);
+        // Either way the reader re-checks: a pause takes effect before its next read.
+        self.shared.reader_resume.notify_one();
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.shared.paused.load(Ordering::SeqCst)
+    }
+
+    /// Bytes accepted by sends and not yet written to the socket (frame headers included).
+    pub fn buffered_amount(&self) -> usize {
+        let outbound = lock(&self.shared.outbound);
+        outbound.buf.len() + outbound.in_flight
     }
 
     pub fn is_closed(&self) -> bool {
@@ -242,14 +299,46 @@ impl Connection {
                     ));
                 }
             }
-            let frame = inbound.frames.pop_front().expect("front exists");
-            let was_full = inbound.bytes >= defaults::INBOUND_HIGH_WATER;
-            inbound.bytes -= queue_cost(&frame);
-            if was_full && inbound.bytes < defaults::INBOUND_HIGH_WATER {
-                self.shared.reader_resume.notify_one();
-            }
-            return Ok(Some(frame));
+            return Ok(self.pop(&mut inbound));
         }
+        Ok(self.queue_end(inbound)?.then(|| Frame { flags: 0, payload: Vec::new() }))
+    }
+
+    /// Takes up to `max_frames` queued frames (and at most about `max_bytes` of payload, but at
+    /// least one frame) in one call. `ended` is set once the queue is empty after the peer's
+    /// orderly EOF; an error that ended reading is returned once no frame precedes it.
+    pub fn receive_batch(&self, max_frames: usize, max_bytes: usize) -> Result<Batch, Error> {
+        self.check_open()?;
+        let mut inbound = lock(&self.shared.inbound);
+        let mut batch = Batch { frames: Vec::new(), bytes: 0, ended: false };
+        while batch.frames.len() < max_frames && (batch.frames.is_empty() || batch.bytes < max_bytes) {
+            let Some(frame) = self.pop(&mut inbound) else { break };
+            batch.bytes += frame.payload.len();
+            batch.frames.push(frame);
+        }
+        if inbound.frames.is_empty() {
+            let failed = matches!(inbound.end, Some(Err(_))) || inbound.deferred_failure.is_some();
+            // With frames taken, an error waits for the next call, so the frames are not lost.
+            if batch.frames.is_empty() || !failed {
+                batch.ended = self.queue_end(inbound)?;
+            }
+        }
+        Ok(batch)
+    }
+
+    fn pop(&self, inbound: &mut Inbound) -> Option<Frame> {
+        let frame = inbound.frames.pop_front()?;
+        let was_full = inbound.bytes >= defaults::INBOUND_HIGH_WATER;
+        inbound.bytes -= queue_cost(&frame);
+        if was_full && inbound.bytes < defaults::INBOUND_HIGH_WATER {
+            self.shared.reader_resume.notify_one();
+        }
+        Some(frame)
+    }
+
+    /// With nothing queued: `true` after the peer's orderly EOF, `false` while reading goes on,
+    /// the error that ended reading otherwise (failing the connection for a deferred violation).
+    fn queue_end(&self, mut inbound: MutexGuard<'_, Inbound>) -> Result<bool, Error> {
         if let Some(error) = inbound.deferred_failure.take() {
             inbound.end = Some(Err(error.clone()));
             drop(inbound);
@@ -257,8 +346,8 @@ impl Connection {
             return Err(error);
         }
         match &inbound.end {
-            None => Ok(None),
-            Some(Ok(())) => Ok(Some(Frame { flags: 0, payload: Vec::new() })),
+            None => Ok(false),
+            Some(Ok(())) => Ok(true),
             Some(Err(error)) => Err(error.clone()),
         }
     }
@@ -291,14 +380,15 @@ impl Connection {
     }
 
     /// Appends one frame to the write buffer: `flags` is the first header byte verbatim;
-    /// client frames get a fresh mask (§5.3).
-    pub fn send(&self, flags: u8, payload: &[u8]) -> Result<(), Error> {
+    /// client frames get a fresh mask (§5.3). Returns the bytes now waiting to be written.
+    pub fn send(&self, flags: u8, payload: &[u8]) -> Result<usize, Error> {
         self.check_open()?;
         let mut outbound = lock(&self.shared.outbound);
         self.append(&mut outbound, flags, payload)?;
+        let buffered = outbound.buf.len() + outbound.in_flight;
         drop(outbound);
         self.after_send(flags);
-        Ok(())
+        Ok(buffered)
     }
 
     /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the

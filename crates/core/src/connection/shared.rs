@@ -209,8 +209,18 @@ impl Shared {
         full
     }
 
-    pub(super) fn inbound_full(&self) -> bool {
-        lock(&self.inbound).bytes >= defaults::INBOUND_HIGH_WATER
+    /// The reader waits: the queue is over its high-water mark, or the caller paused reading.
+    pub(super) fn reading_paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst) || lock(&self.inbound).bytes >= defaults::INBOUND_HIGH_WATER
+    }
+
+    /// The keepalive ping interval and idle timeout, each `None` when off.
+    pub(super) fn keepalive(&self) -> (Option<Duration>, Option<Duration>) {
+        let setting = |ms: &AtomicU64| match ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        };
+        (setting(&self.ping_interval_ms), setting(&self.idle_timeout_ms))
     }
 
     pub(super) fn wake_writers_if_writable(&self) {

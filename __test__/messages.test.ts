@@ -1,0 +1,332 @@
+// The ws-style message API: our WebSocketServer and MessageWebSocket against ws (both ways),
+// raw TCP peers, and each other.
+import { once } from 'node:events'
+import * as net from 'node:net'
+import type { AddressInfo } from 'node:net'
+
+import test from 'ava'
+import WS, { WebSocketServer as WSServer } from 'ws'
+
+import { ConnectionRefusedException, MessageWebSocket, WebSocket, WebSocketServer, type WebSocketServerOptions } from '../index'
+import { rawExchange, startServer } from './helpers'
+
+/** Our message server on 127.0.0.1 echoing every message, and its URL. */
+async function echoServer(options: WebSocketServerOptions = {}): Promise<{ server: WebSocketServer; url: string }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', ...options })
+  server.on('connection', (ws: MessageWebSocket) => ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary })))
+  await once(server, 'listening')
+  return { server, url: `ws://127.0.0.1:${server.address().port}` }
+}
+
+async function closeServer(server: WebSocketServer): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+}
+
+async function opened(url: string, protocols?: string | string[]): Promise<WS> {
+  const ws = new WS(url, protocols)
+  await once(ws, 'open')
+  return ws
+}
+
+const nextMessage = async (ws: WS | MessageWebSocket): Promise<[Buffer, boolean]> =>
+  (await once(ws as NodeJS.EventEmitter, 'message')) as [Buffer, boolean]
+
+test('a ws client ↔ our WebSocketServer: text and binary echo with isBinary, fragments joined', async (t) => {
+  const { server, url } = await echoServer()
+  const ws = await opened(url)
+  ws.send('hello')
+  t.deepEqual(await nextMessage(ws), [Buffer.from('hello'), false])
+  ws.send(Buffer.from([0, 1, 2, 255]))
+  t.deepEqual(await nextMessage(ws), [Buffer.from([0, 1, 2, 255]), true])
+  // ws sends a message in three fragments; the handler sees one message.
+  ws.send('frag', { fin: false })
+  ws.send('men', { fin: false })
+  ws.send('ted', { fin: true })
+  t.deepEqual(await nextMessage(ws), [Buffer.from('fragmented'), false])
+  const big = Buffer.alloc(3 * 1024 * 1024, 7)
+  ws.send(big)
+  t.true((await nextMessage(ws))[0].equals(big))
+  ws.close()
+  await once(ws, 'close')
+  await closeServer(server)
+})
+
+test('PING is answered by the runtime and reaches the ping event; pong() and ping() reach the peer', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  const pingSeen = once(socket, 'ping')
+  ws.ping('are you there')
+  t.deepEqual(await once(ws, 'pong'), [Buffer.from('are you there')])
+  t.deepEqual(await pingSeen, [Buffer.from('are you there')])
+  socket.ping('from server')
+  t.deepEqual(await once(ws, 'ping'), [Buffer.from('from server')])
+  const pongs: string[] = []
+  socket.on('pong', (data: Buffer) => pongs.push(data.toString()))
+  ws.pong('unsolicited')
+  while (pongs.length < 2) await once(socket, 'pong')
+  t.deepEqual(pongs, ['from server', 'unsolicited'], 'ws answered our PING, then its own PONG')
+  t.throws(() => socket.ping(Buffer.alloc(126)), { message: /at most 125 bytes/ })
+  ws.terminate()
+  await closeServer(server)
+})
+
+test('close(code, reason) from either side: both see the code and reason, readyState goes to CLOSED', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const url = `ws://127.0.0.1:${server.address().port}`
+  // The client closes.
+  let serverSide = once(server, 'connection')
+  let ws = await opened(url)
+  let [socket] = (await serverSide) as [MessageWebSocket]
+  t.is(socket.readyState, MessageWebSocket.OPEN)
+  const serverClosed = once(socket, 'close')
+  const wsClosed = once(ws, 'close')
+  ws.close(4001, 'client done')
+  const [code, reason] = await serverClosed
+  t.is(code, 4001)
+  t.is((reason as Buffer).toString(), 'client done')
+  t.is(socket.readyState, MessageWebSocket.CLOSED)
+  t.is((await wsClosed)[0], 4001)
+  // The server closes.
+  serverSide = once(server, 'connection')
+  ws = await opened(url)
+  ;[socket] = (await serverSide) as [MessageWebSocket]
+  const clientClosed = once(ws, 'close')
+  const socketClosed = once(socket, 'close')
+  socket.close(4002, 'server done')
+  t.is(socket.readyState, MessageWebSocket.CLOSING)
+  const [clientCode, clientReason] = await clientClosed
+  t.is(clientCode, 4002)
+  t.is((clientReason as Buffer).toString(), 'server done')
+  await socketClosed
+  t.is(socket.readyState, MessageWebSocket.CLOSED)
+  t.throws(() => socket.close(1005), { message: /invalid close code/ })
+  t.false(socket.send('late'), 'send after close reports false')
+  await closeServer(server)
+})
+
+test('terminate() closes TCP without a close handshake: both ends see 1006', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  const clientClosed = once(ws, 'close')
+  const closed = once(socket, 'close')
+  socket.terminate()
+  t.is((await closed)[0], 1006)
+  t.is((await clientClosed)[0], 1006)
+  t.is(server.clients.size, 0, 'a closed socket leaves clients')
+  await closeServer(server)
+})
+
+test('our MessageWebSocket client ↔ a ws server: open, echo, subprotocol, close code', async (t) => {
+  const wss = new WSServer({ host: '127.0.0.1', port: 0, handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false) })
+  await once(wss, 'listening')
+  wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })))
+  const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/room`
+  const client = new MessageWebSocket(url, ['superchat', 'chat'])
+  t.is(client.readyState, MessageWebSocket.CONNECTING)
+  t.throws(() => client.send('too early'), { message: /not open/ })
+  await once(client, 'open')
+  t.is(client.protocol, 'chat')
+  client.send('hi')
+  t.deepEqual(await nextMessage(client), [Buffer.from('hi'), false])
+  client.send(new Uint8Array([9, 8, 7]))
+  t.deepEqual(await nextMessage(client), [Buffer.from([9, 8, 7]), true])
+  const closed = once(client, 'close')
+  client.close(1000, 'bye')
+  t.is((await closed)[0], 1000)
+  await new Promise((resolve) => wss.close(resolve))
+})
+
+test('client errors: refused connection and a non-WebSocket URL give error then close 1006', async (t) => {
+  const free = net.createServer()
+  free.listen(0, '127.0.0.1')
+  await once(free, 'listening')
+  const port = (free.address() as AddressInfo).port
+  free.close()
+  const refused = new MessageWebSocket(`ws://127.0.0.1:${port}/`)
+  const closed = new Promise<number>((resolve) => refused.once('close', resolve))
+  const [error] = await once(refused, 'error')
+  t.true(error instanceof ConnectionRefusedException)
+  t.is(await closed, 1006)
+  t.throws(() => new MessageWebSocket('not a url'), { instanceOf: TypeError })
+  const wrongScheme = new MessageWebSocket('http://127.0.0.1:1/')
+  t.regex(((await once(wrongScheme, 'error'))[0] as Error).message, /Unsupported URL scheme/)
+})
+
+test('server options: path, handleProtocols, verifyClient (401), plain HTTP gets 426', async (t) => {
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    path: '/ws',
+    handleProtocols: (protocols) => (protocols.has('v2') ? 'v2' : false),
+    verifyClient: ({ origin }) => origin !== 'https://evil.example',
+  })
+  await once(server, 'listening')
+  const base = `ws://127.0.0.1:${server.address().port}`
+  const ws = await opened(`${base}/ws`, ['v1', 'v2'])
+  t.is(ws.protocol, 'v2')
+  ws.close()
+  const wrongPath = new WS(`${base}/other`)
+  t.regex(((await once(wrongPath, 'error'))[0] as Error).message, /400/)
+  const evil = new WS(`${base}/ws`, { origin: 'https://evil.example' })
+  t.regex(((await once(evil, 'error'))[0] as Error).message, /401/)
+  const plain = await rawExchange(server.address().port, 'GET /ws HTTP/1.1\r\nHost: x\r\n\r\n', (b) => b.includes('\r\n\r\n'))
+  t.regex(plain.toString(), /^HTTP\/1\.1 426/)
+  await closeServer(server)
+})
+
+test('async iteration yields every message in order and ends on close', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  const count = 500
+  for (let i = 0; i < count; i++) ws.send(String(i))
+  ws.close(1000)
+  const seen: string[] = []
+  for await (const { data, isBinary } of socket) {
+    t.false(isBinary)
+    seen.push(data.toString())
+  }
+  t.deepEqual(seen, Array.from({ length: count }, (_, i) => String(i)))
+  await closeServer(server)
+})
+
+test('pause() stops reading: the peer is held back by TCP; resume() delivers everything', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  let received = 0
+  socket.on('message', () => received++)
+  socket.pause()
+  t.true(socket.isPaused)
+  const chunk = Buffer.alloc(64 * 1024)
+  for (let i = 0; i < 400; i++) ws.send(chunk) // 25 MiB: far more than the socket buffers hold
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.is(received, 0)
+  t.true(ws.bufferedAmount > 8 * 1024 * 1024, `the sender is held back (${ws.bufferedAmount} bytes waiting)`)
+  socket.resume()
+  while (received < 400) await once(socket, 'message')
+  t.is(received, 400)
+  ws.terminate()
+  await closeServer(server)
+})
+
+test('send() reports backpressure: false over the high-water mark, then drain', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', highWaterMark: 256 * 1024 })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  // A raw peer that completes the handshake and then does not read.
+  const peer = net.connect(server.address().port, '127.0.0.1')
+  peer.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  peer.pause()
+  const chunk = Buffer.alloc(64 * 1024)
+  let accepted = 0
+  while (socket.send(chunk)) accepted++
+  t.true(socket.bufferedAmount > 256 * 1024)
+  t.true(accepted < 1000, `send() said false after ${accepted} messages`)
+  const drained = once(socket, 'drain')
+  peer.resume()
+  await drained
+  t.true(socket.bufferedAmount <= 256 * 1024)
+  socket.terminate()
+  peer.destroy()
+  await closeServer(server)
+})
+
+test('maxBackpressure: a peer that never reads is dropped, others keep being served', async (t) => {
+  const { server, url } = await echoServer({ maxBackpressure: 1024 * 1024 })
+  const serverSide = once(server, 'connection')
+  const peer = net.connect(server.address().port, '127.0.0.1')
+  peer.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  peer.pause()
+  const errors: unknown[] = []
+  socket.on('error', (error) => errors.push(error))
+  const closed = new Promise<number>((resolve) => socket.once('close', resolve))
+  const chunk = Buffer.alloc(64 * 1024)
+  for (let i = 0; i < 200 && socket.readyState === MessageWebSocket.OPEN; i++) socket.send(chunk)
+  t.is(await closed, 1006)
+  t.regex(String(errors[0]), /not reading/)
+  const other = await opened(url)
+  other.send('still here')
+  t.deepEqual(await nextMessage(other), [Buffer.from('still here'), false])
+  other.close()
+  peer.destroy()
+  await closeServer(server)
+})
+
+test('keepalive: a silent peer is dropped after idleTimeout (1006); a ws peer answering PINGs stays', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', pingInterval: 100, idleTimeout: 400 })
+  await once(server, 'listening')
+  const port = server.address().port
+  let serverSide = once(server, 'connection')
+  const silent = net.connect(port, '127.0.0.1')
+  silent.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+  silent.on('data', () => {}) // reads, never answers
+  const [dropped] = (await serverSide) as [MessageWebSocket]
+  serverSide = once(server, 'connection')
+  const alive = await opened(`ws://127.0.0.1:${port}`)
+  const [kept] = (await serverSide) as [MessageWebSocket]
+  let pings = 0
+  alive.on('ping', () => pings++)
+  t.is((await once(dropped, 'close'))[0], 1006)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.is(kept.readyState, MessageWebSocket.OPEN)
+  t.true(pings >= 3, `pings: ${pings}`)
+  alive.terminate()
+  silent.destroy()
+  await closeServer(server)
+})
+
+test('MessageWebSocket.from takes over a Poco frame-API connection', async (t) => {
+  const handed: MessageWebSocket[] = []
+  const server = await startServer(async (request, response) => {
+    const socket = MessageWebSocket.from(await WebSocket.accept(request, response))
+    handed.push(socket)
+    socket.on('message', (data: Buffer) => socket.send(`echo:${data.toString()}`))
+  })
+  const ws = await opened(`ws://127.0.0.1:${server.port()}`)
+  ws.send('x')
+  t.deepEqual(await nextMessage(ws), [Buffer.from('echo:x'), false])
+  ws.close()
+  await once(handed[0], 'close')
+  await server.stop()
+})
+
+test('a message handler that throws does not stop other connections from being served', async (t) => {
+  const { server, url } = await echoServer()
+  const listeners = process.listeners('uncaughtException')
+  process.removeAllListeners('uncaughtException')
+  const thrown: unknown[] = []
+  process.on('uncaughtException', (error) => thrown.push(error))
+  try {
+    server.on('connection', (ws: MessageWebSocket) =>
+      ws.on('message', (data: Buffer) => {
+        if (data.toString() === 'boom') throw new Error('handler failed')
+      }),
+    )
+    const a = await opened(url)
+    const b = await opened(url)
+    a.send('boom')
+    b.send('fine')
+    t.deepEqual(await nextMessage(b), [Buffer.from('fine'), false])
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    t.is(thrown.length, 1)
+    a.terminate()
+    b.terminate()
+  } finally {
+    process.removeAllListeners('uncaughtException')
+    for (const listener of listeners) process.on('uncaughtException', listener)
+  }
+  await closeServer(server)
+})

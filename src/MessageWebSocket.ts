@@ -1,0 +1,492 @@
+import { EventEmitter } from 'node:events'
+
+import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { FrameFlags, FrameOpcodes } from './enums'
+import { InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { HTTPClientSession } from './HTTPClientSession'
+import { HTTPMessage } from './HTTPMessage'
+import { HTTPRequest } from './HTTPRequest'
+import { HTTPResponse } from './HTTPResponse'
+import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
+
+/** The message API's defaults, from the core's one table (README, "Defaults"). */
+const DEFAULTS = native.messageDefaults()
+
+/**
+ * Settings of a message-level socket, on top of the frame-level {@link WebSocketOptions}
+ * (strictness, limits, close timeout).
+ */
+export interface MessageSocketOptions extends WebSocketOptions {
+  /** Largest message in bytes (ws's `maxPayload`); sets `maxPayloadSize` and `maxMessageSize`. */
+  maxPayload?: number
+  /** Milliseconds of silence from the peer before the runtime sends a PING (0: never). Default 30000. */
+  pingInterval?: number
+  /**
+   * Milliseconds without anything from the peer (PONGs included) before the connection is
+   * dropped with close code 1006, as uWebSockets.js's `idleTimeout` (0: never). Default 120000.
+   */
+  idleTimeout?: number
+  /** `send()` returns false, and `drain` follows, above this many buffered bytes. Default 4 MiB. */
+  highWaterMark?: number
+  /**
+   * Over this many buffered bytes the peer is taken to be not reading: the connection is
+   * terminated (close code 1006, an `error` event). Default 0: never.
+   */
+  maxBackpressure?: number
+}
+
+/** Client settings: the socket's, plus the handshake's. */
+export interface MessageClientOptions extends MessageSocketOptions {
+  /** Extra request header fields. */
+  headers?: Record<string, string>
+  /** Handshake deadline in milliseconds. Default 60000. */
+  handshakeTimeout?: number
+  /** Sent as the Origin field. */
+  origin?: string
+}
+
+/** What `for await (const message of socket)` yields. */
+export interface Message {
+  data: Buffer
+  isBinary: boolean
+}
+
+type Data = string | Buffer | ArrayBuffer | ArrayBufferView
+
+/** One array for every batch: [count, ended, flags, length, …] (see `receiveBatch`). */
+const BATCH = new Uint32Array(2 + 2 * 1024)
+const EMPTY = Buffer.alloc(0)
+/** Messages an async iterator buffers before it pauses reading. */
+const ITERATOR_HIGH_WATER = 64
+
+/**
+ * A WebSocket at the message level, with ws's names: events `open`, `message (data, isBinary)`,
+ * `ping`, `pong`, `close (code, reason)`, `error`, `drain`; `send`, `ping`, `pong`, `close`,
+ * `terminate`, `bufferedAmount`, `readyState`; and async iteration. It runs on the same
+ * connection engine as the Poco frame API: the runtime joins fragments, answers PINGs and the
+ * peer's CLOSE, sends keepalive PINGs and drops silent peers; messages reach JS in batches.
+ */
+export class MessageWebSocket extends EventEmitter {
+  static readonly CONNECTING = 0
+  static readonly OPEN = 1
+  static readonly CLOSING = 2
+  static readonly CLOSED = 3
+  readonly CONNECTING = 0
+  readonly OPEN = 1
+  readonly CLOSING = 2
+  readonly CLOSED = 3
+
+  /** The URL this client connected to ('' on the server side). */
+  readonly url: string
+  private impl: NativeWebSocket | null = null
+  private state = MessageWebSocket.CONNECTING
+  private selectedProtocol = ''
+  private options: MessageSocketOptions = {}
+  private paused = false
+  private needDrain = false
+  private closeCode = 1006
+  private closeReason: Buffer = EMPTY
+  /** close() or terminate() called while connecting: done once open. */
+  private pendingClose: (() => void) | null = null
+  private readonly onReady = (): void => this.pumpIn()
+
+  /**
+   * Connects as a client: `ws://host:port/path`. `protocols` are offered as subprotocols;
+   * the socket emits `open` once the server accepted, or `error` then `close`.
+   */
+  constructor(url: string | URL, protocols?: string | string[], options?: MessageClientOptions)
+  constructor(url: string | URL, options?: MessageClientOptions)
+  constructor(
+    url: string | URL | typeof ATTACH,
+    protocols?: string | string[] | MessageClientOptions,
+    options: MessageClientOptions = {},
+  ) {
+    super()
+    if (url === ATTACH) {
+      this.url = ''
+      return
+    }
+    if (protocols !== undefined && typeof protocols === 'object' && !Array.isArray(protocols)) {
+      options = protocols
+      protocols = undefined
+    }
+    const target = new URL(String(url))
+    this.url = target.href
+    const offered = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols]
+    // After the caller had the chance to add its listeners, as with ws.
+    queueMicrotask(() => void this.connect(target, offered, options))
+  }
+
+  /**
+   * Takes over a connection opened with the Poco frame API (`WebSocket.accept`/`connect`):
+   * from now on the runtime reassembles messages and answers control frames, and the frame
+   * API object must not be used any more. Call it before any frame was received.
+   */
+  static from(socket: WebSocket, options: MessageSocketOptions = {}, protocol = ''): MessageWebSocket {
+    return MessageWebSocket.attached(socket, options, protocol, true)
+  }
+
+  /**
+   * @internal For WebSocketServer: a connection accepted with {@link messageConfig} already,
+   * so that the runtime handled even the frames right behind the handshake in message mode.
+   */
+  static _accepted(socket: WebSocket, options: MessageSocketOptions, protocol: string): MessageWebSocket {
+    return MessageWebSocket.attached(socket, options, protocol, false)
+  }
+
+  private static attached(socket: WebSocket, options: MessageSocketOptions, protocol: string, configure: boolean): MessageWebSocket {
+    const ws = new MessageWebSocket(ATTACH as unknown as string)
+    ws.selectedProtocol = protocol
+    ws.attach(WebSocket._native(socket), options, configure)
+    return ws
+  }
+
+  get readyState(): number {
+    return this.state
+  }
+
+  /** The subprotocol the server selected ('' for none). */
+  get protocol(): string {
+    return this.selectedProtocol
+  }
+
+  /** Bytes accepted by `send` and not yet written to the socket. */
+  get bufferedAmount(): number {
+    return this.impl && !this.impl.closed ? this.impl.bufferedAmount : 0
+  }
+
+  /** ws's only binary type: payloads are Node Buffers. */
+  get binaryType(): 'nodebuffer' {
+    return 'nodebuffer'
+  }
+
+  get isPaused(): boolean {
+    return this.paused
+  }
+
+  /**
+   * Sends one message: text for a string (unless `binary` is true), binary otherwise.
+   * Returns false when the write buffer is over the high-water mark (wait for `drain`).
+   * `callback` runs once the message is in the write buffer, or with the error.
+   */
+  send(data: Data, options?: { binary?: boolean; fin?: boolean } | ((error?: Error) => void), callback?: (error?: Error) => void): boolean {
+    if (typeof options === 'function') {
+      callback = options
+      options = {}
+    }
+    const binary = options?.binary ?? typeof data !== 'string'
+    const opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
+    return this.sendFrame(opcode, toBytes(data), callback, options?.fin ?? true)
+  }
+
+  /** Sends a PING (at most 125 bytes of payload). */
+  ping(data: Data = EMPTY, callback?: (error?: Error) => void): void {
+    this.sendFrame(FrameOpcodes.FRAME_OP_PING, controlPayload(data), callback)
+  }
+
+  /** Sends an unsolicited PONG (PINGs are answered by the runtime already). */
+  pong(data: Data = EMPTY, callback?: (error?: Error) => void): void {
+    this.sendFrame(FrameOpcodes.FRAME_OP_PONG, controlPayload(data), callback)
+  }
+
+  /**
+   * Starts the close handshake: sends a CLOSE with `code` (1000, 1001-1003, 1007-1014 or
+   * 3000-4999; none sends an empty CLOSE) and `reason` (at most 123 bytes of UTF-8). `close`
+   * follows once the peer answered and TCP is closed, or after the close timeout.
+   */
+  close(code?: number, reason?: string | Buffer): void {
+    if (code !== undefined && !isValidCloseCode(code)) {
+      throw new InvalidArgumentException('invalid close code', String(code))
+    }
+    const reasonBytes = reason === undefined ? EMPTY : Buffer.from(reason)
+    if (reasonBytes.length > 123) throw new InvalidArgumentException('The close reason must be at most 123 bytes')
+    if (code === undefined && reasonBytes.length > 0) throw new InvalidArgumentException('A close reason needs a code')
+    if (this.state === MessageWebSocket.CONNECTING) {
+      this.pendingClose = () => this.close(code, reason)
+      return
+    }
+    if (this.state !== MessageWebSocket.OPEN || !this.impl) return
+    const payload = code === undefined ? EMPTY : call(() => native.closePayload(code, reasonBytes.toString()))
+    this.state = MessageWebSocket.CLOSING
+    try {
+      call(() => this.impl!.sendFrame(FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE, payload))
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /** Closes TCP at once, without the close handshake; `close` follows with 1006. */
+  terminate(): void {
+    if (this.state === MessageWebSocket.CLOSED) return
+    if (this.state === MessageWebSocket.CONNECTING) {
+      this.pendingClose = () => this.terminate()
+      return
+    }
+    this.finish()
+  }
+
+  /** Stops reading: no `message` events, and the peer is held back by TCP flow control. */
+  pause(): void {
+    if (this.paused || !this.impl || this.state === MessageWebSocket.CLOSED) return
+    this.paused = true
+    this.impl.setPaused(true)
+  }
+
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    if (!this.impl || this.state === MessageWebSocket.CLOSED) return
+    this.impl.setPaused(false)
+    // Not synchronously: resume() may be called from inside a `message` handler.
+    setImmediate(this.onReady)
+  }
+
+  /** Yields every message until the socket closes; throws what fails the connection. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Message, void, undefined> {
+    const queue: Message[] = []
+    let failure: unknown = null
+    let done = this.state === MessageWebSocket.CLOSED
+    let wake: (() => void) | null = null
+    const notify = (): void => {
+      wake?.()
+      wake = null
+    }
+    const onMessage = (data: Buffer, isBinary: boolean): void => {
+      queue.push({ data, isBinary })
+      if (queue.length >= ITERATOR_HIGH_WATER) this.pause()
+      notify()
+    }
+    const onError = (error: unknown): void => {
+      failure = error
+    }
+    const onClose = (): void => {
+      done = true
+      notify()
+    }
+    this.on('message', onMessage)
+    this.on('error', onError)
+    this.on('close', onClose)
+    try {
+      for (;;) {
+        const message = queue.shift()
+        if (message) {
+          if (queue.length < ITERATOR_HIGH_WATER / 2) this.resume()
+          yield message
+          continue
+        }
+        if (failure) throw failure
+        if (done) return
+        await new Promise<void>((resolve) => (wake = resolve))
+      }
+    } finally {
+      this.off('message', onMessage)
+      this.off('error', onError)
+      this.off('close', onClose)
+      this.resume()
+    }
+  }
+
+  private async connect(target: URL, offered: string[], options: MessageClientOptions): Promise<void> {
+    try {
+      if (target.protocol !== 'ws:') {
+        throw new InvalidArgumentException(`Unsupported URL scheme ${target.protocol} (expected ws:)`, target.href)
+      }
+      const port = target.port === '' ? 80 : Number(target.port)
+      const session = new HTTPClientSession(target.hostname.replace(/^\[|\]$/g, ''), port)
+      if (options.handshakeTimeout !== undefined) session.setTimeout(options.handshakeTimeout)
+      const request = new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`, HTTPMessage.HTTP_1_1)
+      for (const [name, value] of Object.entries(options.headers ?? {})) request.set(name, value)
+      if (offered.length > 0) request.set('Sec-WebSocket-Protocol', offered.join(', '))
+      if (options.origin !== undefined) request.set('Origin', options.origin)
+      const response = new HTTPResponse()
+      const socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
+      const protocol = response.get('Sec-WebSocket-Protocol', '')
+      // RFC 6455 §4.1: a subprotocol the client did not offer fails the connection.
+      if (protocol !== '' && !offered.includes(protocol)) {
+        socket.close()
+        throw new WebSocketException('Server sent a subprotocol that was not offered', protocol, 5)
+      }
+      this.selectedProtocol = protocol
+      this.attach(WebSocket._native(socket), options, false)
+      this.emit('open')
+      this.pendingClose?.()
+    } catch (error) {
+      this.state = MessageWebSocket.CLOSED
+      this.emitError(error)
+      this.emit('close', 1006, EMPTY)
+    }
+  }
+
+  private attach(impl: NativeWebSocket, options: MessageSocketOptions, configure: boolean): void {
+    this.impl = impl
+    this.options = options
+    if (configure) call(() => impl.setConfig(messageConfig(options)))
+    impl.setWriteLimit(options.highWaterMark ?? DEFAULTS.highWaterMark)
+    this.state = MessageWebSocket.OPEN
+    pump.listen(impl.id, this.onReady)
+    pump.hold()
+    // Frames may have arrived before the listener was there.
+    setImmediate(this.onReady)
+  }
+
+  private sendFrame(opcode: number, payload: Uint8Array, callback?: (error?: Error) => void, fin = true): boolean {
+    if (this.state !== MessageWebSocket.OPEN || !this.impl) {
+      const error = new InvalidSocketException(`WebSocket is not open: readyState ${this.state}`)
+      if (this.state === MessageWebSocket.CONNECTING) throw error
+      if (callback) process.nextTick(callback, error)
+      return false
+    }
+    let buffered: number
+    try {
+      buffered = call(() => this.impl!.sendFrame((fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload))
+    } catch (error) {
+      if (callback) process.nextTick(callback, error)
+      this.fail(error)
+      return false
+    }
+    if (callback) process.nextTick(callback)
+    const limit = this.options.maxBackpressure ?? 0
+    if (limit > 0 && buffered > limit) {
+      this.fail(new TimeoutException(`The peer is not reading: ${buffered} bytes buffered (maxBackpressure ${limit})`))
+      return false
+    }
+    if (buffered <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
+    this.needDrain = true
+    if (this.impl.armWrite()) setImmediate(this.onReady)
+    return false
+  }
+
+  /** Runs on every wake-up: takes the queued messages in batches and checks for drain. */
+  private pumpIn(): void {
+    const impl = this.impl
+    if (!impl || this.state === MessageWebSocket.CLOSED) return
+    if (this.needDrain && impl.armWrite()) {
+      this.needDrain = false
+      this.emit('drain')
+    }
+    while (!this.paused && this.impl === impl) {
+      let payloads: Buffer | null
+      try {
+        payloads = call(() => impl.receiveBatch(BATCH))
+      } catch (error) {
+        // The keepalive's idle timeout drops the peer with 1006, as uWebSockets.js does: no error.
+        if (error instanceof TimeoutException) this.finish()
+        else this.fail(error)
+        return
+      }
+      if (payloads === null) {
+        if (impl.armRead()) continue
+        return
+      }
+      // Copied out: a handler may start another batch (through resume() or another socket).
+      const count = BATCH[0]
+      const ended = BATCH[1] === 1
+      const meta = count === 1 ? [BATCH[2], BATCH[3]] : Array.from(BATCH.subarray(2, 2 + 2 * count))
+      let offset = 0
+      for (let i = 0; i < count; i++) {
+        const flags = meta[2 * i]
+        const length = meta[2 * i + 1]
+        const payload = count === 1 ? payloads : payloads.subarray(offset, offset + length)
+        offset += length
+        try {
+          this.dispatchFrame(flags, payload)
+        } catch (error) {
+          // The app's uncaught exception, as from a net.Socket handler; the rest of the batch
+          // and the connection's wake-ups go on.
+          process.nextTick(() => {
+            throw error
+          })
+        }
+        if (this.state === MessageWebSocket.CLOSED) return
+      }
+      if (ended) {
+        this.finish()
+        return
+      }
+    }
+  }
+
+  private dispatchFrame(flags: number, payload: Buffer): void {
+    switch (flags & FrameOpcodes.FRAME_OP_BITMASK) {
+      case FrameOpcodes.FRAME_OP_TEXT:
+        this.emit('message', payload, false)
+        break
+      case FrameOpcodes.FRAME_OP_PING:
+        this.emit('ping', payload)
+        break
+      case FrameOpcodes.FRAME_OP_PONG:
+        this.emit('pong', payload)
+        break
+      case FrameOpcodes.FRAME_OP_CLOSE:
+        // The runtime has answered it; `close` is emitted when TCP is closed.
+        this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005
+        this.closeReason = payload.length > 2 ? Buffer.from(payload.subarray(2)) : EMPTY
+        this.state = MessageWebSocket.CLOSING
+        break
+      default:
+        // Binary, and with strict checks off whatever else the peer sent.
+        this.emit('message', payload, true)
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.emitError(error)
+    this.finish()
+  }
+
+  /** `error` has no default listener here: an unhandled one must not crash the process. */
+  private emitError(error: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error)
+  }
+
+  private finish(): void {
+    if (this.state === MessageWebSocket.CLOSED) return
+    this.state = MessageWebSocket.CLOSED
+    const impl = this.impl
+    if (impl) {
+      pump.unlisten(impl.id)
+      pump.release()
+      impl.close()
+    }
+    this.emit('close', this.closeCode, this.closeReason)
+  }
+}
+
+/** Marks the internal constructor call that attaches an existing connection. */
+const ATTACH: unique symbol = Symbol('attach')
+
+/** @internal The native settings of a message-mode connection with `options`. */
+export function messageConfig(options: MessageSocketOptions): NativeWebSocketConfig {
+  const { strict, maxPayload, closeTimeout, maxFragments } = options
+  const maxPayloadSize = options.maxPayloadSize ?? maxPayload
+  const maxMessageSize = options.maxMessageSize ?? maxPayload
+  return {
+    ...toNativeConfig({ strict, maxPayloadSize, maxMessageSize, maxFragments, closeTimeout }),
+    messages: true,
+    pingIntervalMs: options.pingInterval ?? DEFAULTS.pingIntervalMs,
+    idleTimeoutMs: options.idleTimeout ?? DEFAULTS.idleTimeoutMs,
+  }
+}
+
+function toBytes(data: Data): Uint8Array {
+  if (typeof data === 'string') return Buffer.from(data)
+  if (data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  throw new InvalidArgumentException('data must be a string, Buffer, ArrayBuffer or typed array')
+}
+
+function controlPayload(data: Data): Uint8Array {
+  const payload = toBytes(data)
+  // RFC 6455 §5.5: control frames carry at most 125 bytes.
+  if (payload.length > 125) throw new InvalidArgumentException('A control frame payload must be at most 125 bytes')
+  return payload
+}
+
+/** RFC 6455 §7.4: the codes an endpoint may send. */
+function isValidCloseCode(code: number): boolean {
+  return (
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
+  )
+}

@@ -1,0 +1,144 @@
+import { EventEmitter } from 'node:events'
+
+import { InvalidAccessException, WebSocketException } from './exceptions'
+import { HTTPStatus } from './HTTPResponse'
+import { HTTPServer } from './HTTPServer'
+import { HTTPServerParams } from './HTTPServerParams'
+import type { HTTPServerRequest } from './HTTPServerRequest'
+import type { HTTPServerResponse } from './HTTPServerResponse'
+import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
+import { WebSocket } from './WebSocket'
+
+/** What `verifyClient` sees of an upgrade request (ws's `info`). */
+export interface ClientInfo {
+  origin: string
+  secure: boolean
+  req: HTTPServerRequest
+}
+
+/** Settings of a {@link WebSocketServer}; every socket it hands out gets the socket settings. */
+export interface WebSocketServerOptions extends MessageSocketOptions {
+  /** Port to listen on; 0 (the default) picks a free one, see `address()`. */
+  port?: number
+  /** Address to listen on. Default '0.0.0.0'. */
+  host?: string
+  /** Only upgrades to this path are accepted (others get 400). Default: any path. */
+  path?: string
+  /**
+   * Chooses the subprotocol from those the client offered; false selects none. Default: the
+   * first one offered.
+   */
+  handleProtocols?: (protocols: Set<string>, request: HTTPServerRequest) => string | false
+  /** Accepts (true) or refuses (false: 401) an upgrade, for origin or credential checks. */
+  verifyClient?: (info: ClientInfo) => boolean | Promise<boolean>
+  /** Keep the open sockets in `clients`. Default true. */
+  clientTracking?: boolean
+  /** HTTP limits and timeouts of the underlying server. */
+  params?: HTTPServerParams
+}
+
+/**
+ * A message-level WebSocket server with ws's names (`connection (socket, request)`,
+ * `listening`, `error`, `close`, `clients`, `address()`, `close()`), on top of Poco's
+ * HTTPServer: each accepted upgrade becomes a {@link MessageWebSocket}. A request that is not
+ * an upgrade is answered 426.
+ */
+export class WebSocketServer extends EventEmitter {
+  /** The open sockets (with `clientTracking`). */
+  readonly clients = new Set<MessageWebSocket>()
+  private readonly options: WebSocketServerOptions
+  private readonly server: HTTPServer
+  private readonly host: string
+  private listening = false
+
+  constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
+    super()
+    this.options = options
+    this.host = options.host ?? '0.0.0.0'
+    const address = this.host.includes(':') ? `[${this.host}]:${options.port ?? 0}` : `${this.host}:${options.port ?? 0}`
+    this.server = new HTTPServer(
+      { createRequestHandler: () => ({ handleRequest: (request, response) => this.handleUpgrade(request, response) }) },
+      address,
+      options.params ?? new HTTPServerParams(),
+    )
+    this.server.onError = (error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', error)
+    }
+    if (callback) this.once('listening', callback)
+    this.server.start().then(
+      () => {
+        this.listening = true
+        this.emit('listening')
+      },
+      (error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error)
+        else console.error('WebSocketServer: cannot listen:', error)
+      },
+    )
+  }
+
+  /** Where the server listens (ws's `address()`). */
+  address(): { address: string; family: string; port: number } {
+    if (!this.listening) throw new InvalidAccessException('The server is not listening')
+    return { address: this.host, family: this.host.includes(':') ? 'IPv6' : 'IPv4', port: this.server.port() }
+  }
+
+  /** Stops accepting connections; open sockets stay open (as ws). `close` follows. */
+  close(callback?: (error?: Error) => void): void {
+    void this.server.stop().then(() => {
+      this.listening = false
+      callback?.()
+      this.emit('close')
+    })
+  }
+
+  private async handleUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
+    const { path, verifyClient, handleProtocols } = this.options
+    if (path !== undefined && request.getURI().split('?')[0] !== path) {
+      return reject(response, HTTPStatus.HTTP_BAD_REQUEST, 'No WebSocket at this path')
+    }
+    if (request.get('Upgrade', '').toLowerCase() !== 'websocket') {
+      return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
+    }
+    if (verifyClient && !(await verifyClient({ origin: request.get('Origin', ''), secure: false, req: request }))) {
+      return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
+    }
+    const offered = new Set(
+      request
+        .get('Sec-WebSocket-Protocol', '')
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== ''),
+    )
+    let protocol = ''
+    if (offered.size > 0) {
+      const chosen = handleProtocols ? handleProtocols(offered, request) : offered.values().next().value!
+      if (chosen !== false) {
+        protocol = chosen
+        response.set('Sec-WebSocket-Protocol', protocol)
+      }
+    }
+    let socket: WebSocket
+    try {
+      socket = await WebSocket._accept(request, response, messageConfig(this.options))
+    } catch (error) {
+      if (!(error instanceof WebSocketException)) throw error
+      // Poco's code 3 is an unsupported version: say which one we speak (RFC 6455 §4.4).
+      if (error.code === 3) response.set('Sec-WebSocket-Version', WebSocket.WEBSOCKET_VERSION)
+      return reject(response, HTTPStatus.HTTP_BAD_REQUEST, error.message)
+    }
+    const ws = MessageWebSocket._accepted(socket, this.options, protocol)
+    if (this.options.clientTracking ?? true) {
+      this.clients.add(ws)
+      ws.once('close', () => this.clients.delete(ws))
+    }
+    this.emit('connection', ws, request)
+  }
+}
+
+function reject(response: HTTPServerResponse, status: number, text: string): void {
+  response.setStatusAndReason(status)
+  response.set('Connection', 'close')
+  response.setContentType('text/plain')
+  response.send(`${text}\n`)
+}
