@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 
 import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameFlags, FrameOpcodes } from './enums'
-import { InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { fromNative, InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
 import { HTTPClientSession } from './HTTPClientSession'
 import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
@@ -53,8 +53,13 @@ export interface Message {
 
 type Data = string | Buffer | ArrayBuffer | ArrayBufferView
 
-/** One array for every batch: [count, ended, flags, length, …] (see `receiveBatch`). */
-const BATCH = new Uint32Array(2 + 2 * 1024)
+/**
+ * Arrays for `receiveBatch` ([count, ended, flags, length, …]), reused: one per batch being
+ * handled, so a handler that starts another batch (through resume()) gets its own.
+ */
+const META_POOL: Uint32Array[] = []
+const takeMeta = (): Uint32Array => META_POOL.pop() ?? new Uint32Array(2 + 2 * 1024)
+const releaseMeta = (meta: Uint32Array): void => void META_POOL.push(meta)
 const EMPTY = Buffer.alloc(0)
 /** Messages an async iterator buffers before it pauses reading. */
 const ITERATOR_HIGH_WATER = 64
@@ -338,8 +343,9 @@ export class MessageWebSocket extends EventEmitter {
     }
     let buffered: number
     try {
-      buffered = call(() => this.impl!.sendFrame((fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload))
-    } catch (error) {
+      buffered = this.impl.sendFrame((fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload)
+    } catch (nativeError) {
+      const error = fromNative(nativeError)
       if (callback) process.nextTick(callback, error)
       this.fail(error)
       return false
@@ -366,26 +372,28 @@ export class MessageWebSocket extends EventEmitter {
     }
     while (!this.paused && this.impl === impl) {
       let payloads: Buffer | null
+      const meta = takeMeta()
       try {
-        payloads = call(() => impl.receiveBatch(BATCH))
-      } catch (error) {
+        payloads = impl.receiveBatch(meta)
+      } catch (nativeError) {
+        releaseMeta(meta)
+        const error = fromNative(nativeError)
         // The keepalive's idle timeout drops the peer with 1006, as uWebSockets.js does: no error.
         if (error instanceof TimeoutException) this.finish()
         else this.fail(error)
         return
       }
       if (payloads === null) {
+        releaseMeta(meta)
         if (impl.armRead()) continue
         return
       }
-      // Copied out: a handler may start another batch (through resume() or another socket).
-      const count = BATCH[0]
-      const ended = BATCH[1] === 1
-      const meta = count === 1 ? [BATCH[2], BATCH[3]] : Array.from(BATCH.subarray(2, 2 + 2 * count))
+      const count = meta[0]
+      const ended = meta[1] === 1
       let offset = 0
       for (let i = 0; i < count; i++) {
-        const flags = meta[2 * i]
-        const length = meta[2 * i + 1]
+        const flags = meta[2 + 2 * i]
+        const length = meta[3 + 2 * i]
         const payload = count === 1 ? payloads : payloads.subarray(offset, offset + length)
         offset += length
         try {
@@ -399,6 +407,7 @@ export class MessageWebSocket extends EventEmitter {
         }
         if (this.state === MessageWebSocket.CLOSED) return
       }
+      releaseMeta(meta)
       if (ended) {
         this.finish()
         return
