@@ -8,6 +8,7 @@ import type { HTTPRequest } from './HTTPRequest'
  * reads the client's credentials; on the client, `authenticate(request)` adds them.
  */
 export class HTTPBasicCredentials extends HTTPCredentials {
+  /** The authentication scheme, `"Basic"`. */
   static readonly SCHEME = 'Basic'
 
   constructor()

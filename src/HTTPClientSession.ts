@@ -12,18 +12,22 @@ export class HTTPClientSession {
     this.port = port
   }
 
+  /** The server's host name or address. */
   getHost(): string {
     return this.host
   }
 
+  /** Sets the server's host name or address (before connecting). */
   setHost(host: string): void {
     this.host = host
   }
 
+  /** The server's port. */
   getPort(): number {
     return this.port
   }
 
+  /** Sets the server's port (before connecting). */
   setPort(port: number): void {
     this.port = port
   }
@@ -33,6 +37,7 @@ export class HTTPClientSession {
     this.timeout = milliseconds
   }
 
+  /** The connect and response timeout in milliseconds. */
   getTimeout(): number {
     return this.timeout
   }

@@ -10,18 +10,22 @@ export class HTTPCredentials {
     this.password = password
   }
 
+  /** The user name. */
   getUsername(): string {
     return this.username
   }
 
+  /** Sets the user name. */
   setUsername(username: string): void {
     this.username = username
   }
 
+  /** The password. */
   getPassword(): string {
     return this.password
   }
 
+  /** Sets the password. */
   setPassword(password: string): void {
     this.password = password
   }
@@ -31,6 +35,7 @@ export class HTTPCredentials {
     return this.username === '' && this.password === ''
   }
 
+  /** Empties the user name and the password. */
   clear(): void {
     this.username = ''
     this.password = ''

@@ -2,7 +2,9 @@ import { NameValueCollection } from './NameValueCollection'
 
 /** Poco's `HTTPMessage`: a version and header fields. */
 export class HTTPMessage extends NameValueCollection {
+  /** `"HTTP/1.0"`. */
   static readonly HTTP_1_0 = 'HTTP/1.0'
+  /** `"HTTP/1.1"`. */
   static readonly HTTP_1_1 = 'HTTP/1.1'
   /** `getContentLength()` when there is no Content-Length field. */
   static readonly UNKNOWN_CONTENT_LENGTH = -1
@@ -14,10 +16,12 @@ export class HTTPMessage extends NameValueCollection {
     this.version = version
   }
 
+  /** The HTTP version, e.g. `"HTTP/1.1"`. */
   getVersion(): string {
     return this.version
   }
 
+  /** Sets the HTTP version. */
   setVersion(version: string): void {
     this.version = version
   }
@@ -28,15 +32,18 @@ export class HTTPMessage extends NameValueCollection {
     else this.set('Content-Length', String(length))
   }
 
+  /** The Content-Length field, or UNKNOWN_CONTENT_LENGTH when there is none. */
   getContentLength(): number {
     const value = this.get('Content-Length', '')
     return value === '' ? HTTPMessage.UNKNOWN_CONTENT_LENGTH : Number(value)
   }
 
+  /** Sets the Content-Type field. */
   setContentType(mediaType: string): void {
     this.set('Content-Type', mediaType)
   }
 
+  /** The Content-Type field (empty when there is none). */
   getContentType(): string {
     return this.get('Content-Type', '')
   }

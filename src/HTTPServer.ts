@@ -33,6 +33,7 @@ export class HTTPServer {
     this.params = params
   }
 
+  /** Starts listening; resolves once the socket is bound (then `port()` is known). */
   async start(): Promise<void> {
     if (this.server) throw new InvalidAccessException('The server is already started')
     const server = await call(() =>

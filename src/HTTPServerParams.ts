@@ -13,14 +13,17 @@ export class HTTPServerParams {
     this.timeout = milliseconds
   }
 
+  /** The request and keep-alive timeout in milliseconds. */
   getTimeout(): number {
     return this.timeout
   }
 
+  /** Whether plain HTTP connections may serve more than one request (on by default). */
   setKeepAlive(keepAlive: boolean): void {
     this.keepAlive = keepAlive
   }
 
+  /** Whether keep-alive is on. */
   getKeepAlive(): boolean {
     return this.keepAlive
   }
@@ -30,6 +33,7 @@ export class HTTPServerParams {
     this.serverName = name
   }
 
+  /** The `Server` field value (empty: none). */
   getServerName(): string {
     return this.serverName
   }
@@ -39,6 +43,7 @@ export class HTTPServerParams {
     this.maxQueued = count
   }
 
+  /** The most requests that may wait for a handler. */
   getMaxQueued(): number {
     return this.maxQueued
   }
@@ -48,6 +53,7 @@ export class HTTPServerParams {
     this.maxHeaderSize = bytes
   }
 
+  /** The largest request head in bytes. */
   getMaxHeaderSize(): number {
     return this.maxHeaderSize
   }
@@ -57,6 +63,7 @@ export class HTTPServerParams {
     this.fieldLimit = count
   }
 
+  /** The most header fields in a request. */
   getFieldLimit(): number {
     return this.fieldLimit
   }
@@ -69,6 +76,7 @@ export class HTTPServerParams {
     this.maxThreads = count
   }
 
+  /** The value given to `setMaxThreads` (it has no effect). */
   getMaxThreads(): number {
     return this.maxThreads
   }

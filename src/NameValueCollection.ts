@@ -33,28 +33,34 @@ export class NameValueCollection implements Iterable<[string, string]> {
     return defaultValue
   }
 
+  /** Whether a field called `name` exists (names are case-insensitive). */
   has(name: string): boolean {
     const key = name.toLowerCase()
     return this.fields.some(([n]) => n.toLowerCase() === key)
   }
 
+  /** Removes every field called `name`. */
   erase(name: string): void {
     const key = name.toLowerCase()
     this.fields = this.fields.filter(([n]) => n.toLowerCase() !== key)
   }
 
+  /** Removes every field. */
   clear(): void {
     this.fields = []
   }
 
+  /** The number of fields. */
   size(): number {
     return this.fields.length
   }
 
+  /** Whether there are no fields. */
   empty(): boolean {
     return this.fields.length === 0
   }
 
+  /** The fields as `[name, value]` pairs, in order. */
   [Symbol.iterator](): Iterator<[string, string]> {
     return this.fields.map(([n, v]): [string, string] => [n, v])[Symbol.iterator]()
   }

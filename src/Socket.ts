@@ -7,7 +7,9 @@ import { SocketAddress } from './SocketAddress'
 
 /** Poco's `getLinger(bool& on, int& seconds)`. */
 export interface Linger {
+  /** Whether SO_LINGER is on. */
   on: boolean
+  /** The linger time in seconds. */
   seconds: number
 }
 
@@ -66,6 +68,7 @@ export class Socket {
     }
   }
 
+  /** Always true: IPv4 is always available. */
   static supportsIPv4(): boolean {
     return true
   }
@@ -116,6 +119,7 @@ export class Socket {
     call(() => impl.setSendBufferSize(checkSize(size)))
   }
 
+  /** SO_SNDBUF as the OS reports it. */
   getSendBufferSize(): number {
     const impl = this.open()
     return call(() => impl.getSendBufferSize())
@@ -127,6 +131,7 @@ export class Socket {
     call(() => impl.setReceiveBufferSize(checkSize(size)))
   }
 
+  /** SO_RCVBUF as the OS reports it. */
   getReceiveBufferSize(): number {
     const impl = this.open()
     return call(() => impl.getReceiveBufferSize())
@@ -137,6 +142,7 @@ export class Socket {
     this.open().setSendTimeout(checkTimeout(milliseconds))
   }
 
+  /** The send timeout in milliseconds (0: no limit). */
   getSendTimeout(): number {
     return this.open().getSendTimeout()
   }
@@ -146,6 +152,7 @@ export class Socket {
     this.open().setReceiveTimeout(checkTimeout(milliseconds))
   }
 
+  /** The receive timeout in milliseconds (0: no limit). */
   getReceiveTimeout(): number {
     return this.open().getReceiveTimeout()
   }
@@ -156,6 +163,7 @@ export class Socket {
     call(() => impl.setLinger(on, checkSize(seconds)))
   }
 
+  /** SO_LINGER: `{ on, seconds }`. */
   getLinger(): Linger {
     const impl = this.open()
     const seconds = call(() => impl.getLinger())
@@ -167,6 +175,7 @@ export class Socket {
     this.setFlag(Flag.NoDelay, flag)
   }
 
+  /** TCP_NODELAY, read back from the OS socket. */
   getNoDelay(): boolean {
     return this.getFlag(Flag.NoDelay)
   }
@@ -176,6 +185,7 @@ export class Socket {
     this.setFlag(Flag.KeepAlive, flag)
   }
 
+  /** SO_KEEPALIVE, read back from the OS socket. */
   getKeepAlive(): boolean {
     return this.getFlag(Flag.KeepAlive)
   }
@@ -185,6 +195,7 @@ export class Socket {
     this.setFlag(Flag.ReuseAddress, flag)
   }
 
+  /** SO_REUSEADDR, read back from the OS socket. */
   getReuseAddress(): boolean {
     return this.getFlag(Flag.ReuseAddress)
   }
@@ -194,6 +205,7 @@ export class Socket {
     this.setFlag(Flag.ReusePort, flag)
   }
 
+  /** SO_REUSEPORT, read back from the OS socket. */
   getReusePort(): boolean {
     return this.getFlag(Flag.ReusePort)
   }
@@ -203,6 +215,7 @@ export class Socket {
     this.setFlag(Flag.OobInline, flag)
   }
 
+  /** SO_OOBINLINE, read back from the OS socket. */
   getOOBInline(): boolean {
     return this.getFlag(Flag.OobInline)
   }
@@ -215,6 +228,7 @@ export class Socket {
     this.open().setBlocking(flag)
   }
 
+  /** False after `setBlocking(false)`: calls then return -1 at once instead of waiting. */
   getBlocking(): boolean {
     return this.open().getBlocking()
   }
@@ -226,6 +240,7 @@ export class Socket {
     call(() => impl.setOption(level, option, value))
   }
 
+  /** An integer option by level and name, as the OS reports it. */
   getOption(level: number, option: number): number {
     const impl = this.open()
     return call(() => impl.getOption(level, option))

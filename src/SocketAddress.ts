@@ -21,10 +21,12 @@ export class SocketAddress {
     this._port = port
   }
 
+  /** The IP address, e.g. `"127.0.0.1"` or `"::1"`. */
   host(): string {
     return this._host
   }
 
+  /** The port number. */
   port(): number {
     return this._port
   }
@@ -34,6 +36,7 @@ export class SocketAddress {
     return this._host.includes(':') ? 'IPv6' : 'IPv4'
   }
 
+  /** `"host:port"`, with the IPv6 address in brackets: `"[::1]:9980"`. */
   toString(): string {
     return this.family() === 'IPv6' ? `[${this._host}]:${this._port}` : `${this._host}:${this._port}`
   }

@@ -16,7 +16,9 @@ import { Socket, StreamSocket } from './Socket'
 
 /** The result of {@link WebSocket.receiveFrame}: payload bytes and the raw first header byte. */
 export interface FrameInfo {
+  /** Payload bytes received. `{ n: 0, flags: 0 }`: the peer closed TCP; -1: non-blocking mode and no complete frame yet. */
   n: number
+  /** The frame's first header byte: FIN and RSV bits ({@link FrameFlags}) and the opcode ({@link FrameOpcodes}). */
   flags: number
 }
 
@@ -43,6 +45,7 @@ export interface WebSocketOptions {
 
 /** The result of the growing-buffer {@link WebSocket.receiveFrame} overload. */
 export interface ReceivedFrame extends FrameInfo {
+  /** The frame's payload, `n` bytes. */
   payload: Buffer
 }
 
@@ -53,6 +56,7 @@ const MAX_INT = 0x7fffffff
  * frames included, flags as the raw first header byte, no automatic PONG or CLOSE reply.
  */
 export class WebSocket extends StreamSocket {
+  /** The protocol version sent and required in Sec-WebSocket-Version: `"13"`. */
   static readonly WEBSOCKET_VERSION = '13'
 
   private constructor(impl: NativeWebSocket) {
@@ -223,6 +227,7 @@ export class WebSocket extends StreamSocket {
     this.open().setConfig({ maxPayloadSize })
   }
 
+  /** The largest frame payload accepted, in bytes. */
   getMaxPayloadSize(): number {
     return this.open().getConfig().maxPayloadSize!
   }
@@ -232,6 +237,7 @@ export class WebSocket extends StreamSocket {
     this.open().setConfig({ strict: Boolean(strict) })
   }
 
+  /** Whether the RFC 6455 checks are on. */
   getStrict(): boolean {
     return this.open().getConfig().strict!
   }
@@ -241,6 +247,7 @@ export class WebSocket extends StreamSocket {
     this.open().setConfig({ maxMessageSize: checkLimit(bytes) })
   }
 
+  /** The largest message accepted, in bytes. */
   getMaxMessageSize(): number {
     return this.open().getConfig().maxMessageSize!
   }
@@ -250,6 +257,7 @@ export class WebSocket extends StreamSocket {
     this.open().setConfig({ maxFragments: checkLimit(count) })
   }
 
+  /** The most fragments a message may have. */
   getMaxFragments(): number {
     return this.open().getConfig().maxFragments!
   }
@@ -259,6 +267,7 @@ export class WebSocket extends StreamSocket {
     this.open().setConfig({ closeTimeoutMs: checkLimit(milliseconds) })
   }
 
+  /** Milliseconds a CLOSE may go unanswered before TCP is closed. */
   getCloseTimeout(): number {
     return this.open().getConfig().closeTimeoutMs!
   }

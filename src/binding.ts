@@ -1,12 +1,9 @@
 import type * as Native from '../native/index'
 import { fromNative } from './exceptions'
+import { loadNative } from './loadNative'
 
-/**
- * The napi loader is generated into native/ at the package root; compiled code runs from
- * dist/src, two levels below it.
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const native: typeof Native = require('../../native/index.js')
+/** The napi binding, through the loader generated into native/ at the package root. */
+export const native: typeof Native = loadNative()
 
 export type NativeWebSocket = Native.NativeWebSocket
 export type NativeServer = Native.NativeServer

@@ -5,6 +5,7 @@
 export class Exception extends Error {
   /** Poco's `name()` for the class. */
   static readonly pocoName: string = 'Exception'
+  /** A numeric code: {@link ErrorCodes} for a WebSocketException, the OS error number for socket errors, else 0. */
   readonly code: number
 
   /** Poco's `Exception(msg, code)` and `Exception(msg, arg, code)`: the message becomes "msg: arg". */
