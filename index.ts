@@ -21,8 +21,9 @@ export { SocketAddress } from './src/SocketAddress'
 export { WebSocket, type FrameInfo, type ReceivedFrame, type WebSocketOptions } from './src/WebSocket'
 export {
   MessageWebSocket,
+  type Data,
   type Message,
   type MessageClientOptions,
   type MessageSocketOptions,
 } from './src/MessageWebSocket'
-export { WebSocketServer, type ClientInfo, type WebSocketServerOptions } from './src/WebSocketServer'
+export { WebSocketServer, type ClientInfo, type ServerAddress, type WebSocketServerOptions } from './src/WebSocketServer'

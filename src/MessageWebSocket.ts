@@ -47,11 +47,14 @@ export interface MessageClientOptions extends MessageSocketOptions {
 
 /** What `for await (const message of socket)` yields. */
 export interface Message {
+  /** The payload (text messages as UTF-8 bytes, as ws). */
   data: Buffer
+  /** Whether it was a binary message. */
   isBinary: boolean
 }
 
-type Data = string | Buffer | ArrayBuffer | ArrayBufferView
+/** What `send`, `ping` and `pong` take: a string is sent as UTF-8. */
+export type Data = string | Buffer | ArrayBuffer | ArrayBufferView
 
 /**
  * Arrays for `receiveBatch` ([count, ended, flags, length, …]), reused: one per batch being
@@ -72,13 +75,21 @@ const ITERATOR_HIGH_WATER = 64
  * peer's CLOSE, sends keepalive PINGs and drops silent peers; messages reach JS in batches.
  */
 export class MessageWebSocket extends EventEmitter {
+  /** readyState: the client handshake is in progress. */
   static readonly CONNECTING = 0
+  /** readyState: messages flow both ways. */
   static readonly OPEN = 1
+  /** readyState: a CLOSE was sent or received; waiting for the close handshake to end. */
   static readonly CLOSING = 2
+  /** readyState: TCP is closed. */
   static readonly CLOSED = 3
+  /** {@link MessageWebSocket.CONNECTING} on the instance, as ws has it. */
   readonly CONNECTING = 0
+  /** {@link MessageWebSocket.OPEN} on the instance. */
   readonly OPEN = 1
+  /** {@link MessageWebSocket.CLOSING} on the instance. */
   readonly CLOSING = 2
+  /** {@link MessageWebSocket.CLOSED} on the instance. */
   readonly CLOSED = 3
 
   /** The URL this client connected to ('' on the server side). */
@@ -146,6 +157,7 @@ export class MessageWebSocket extends EventEmitter {
     return ws
   }
 
+  /** CONNECTING, OPEN, CLOSING or CLOSED (ws's numbers). */
   get readyState(): number {
     return this.state
   }
@@ -165,6 +177,7 @@ export class MessageWebSocket extends EventEmitter {
     return 'nodebuffer'
   }
 
+  /** Whether `pause()` is in effect. */
   get isPaused(): boolean {
     return this.paused
   }
@@ -237,6 +250,7 @@ export class MessageWebSocket extends EventEmitter {
     this.impl.setPaused(true)
   }
 
+  /** Undoes `pause()`: reading goes on and queued messages are emitted. */
   resume(): void {
     if (!this.paused) return
     this.paused = false

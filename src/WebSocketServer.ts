@@ -11,9 +11,22 @@ import { WebSocket } from './WebSocket'
 
 /** What `verifyClient` sees of an upgrade request (ws's `info`). */
 export interface ClientInfo {
+  /** The Origin field ('' when absent). */
   origin: string
+  /** Whether the connection is TLS. */
   secure: boolean
+  /** The upgrade request. */
   req: HTTPServerRequest
+}
+
+/** Where a {@link WebSocketServer} listens. */
+export interface ServerAddress {
+  /** The address it was given ('0.0.0.0' by default). */
+  address: string
+  /** 'IPv4' or 'IPv6'. */
+  family: string
+  /** The port (the chosen one when it was given 0). */
+  port: number
 }
 
 /** Settings of a {@link WebSocketServer}; every socket it hands out gets the socket settings. */
@@ -78,7 +91,7 @@ export class WebSocketServer extends EventEmitter {
   }
 
   /** Where the server listens (ws's `address()`). */
-  address(): { address: string; family: string; port: number } {
+  address(): ServerAddress {
     if (!this.listening) throw new InvalidAccessException('The server is not listening')
     return { address: this.host, family: this.host.includes(':') ? 'IPv6' : 'IPv4', port: this.server.port() }
   }
