@@ -17,6 +17,25 @@ export declare class NativeHandshake {
 }
 
 export declare class NativePump {
+  /** Makes `socket` a message-level socket: its frames come through `takeMessages`. */
+  listen(socket: NativeWebSocket): void
+  unlisten(id: number): void
+  /** Has `id` handled by the next `takeMessages` (after `resume()`). */
+  poke(id: number): void
+  /**
+   * Takes what the runtime reported since the last call: `meta` receives the record count,
+   * then records [id, kind, length]: a WAKE record for every reported id, then the frames
+   * of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
+   * input ended. The payloads come back to back in the returned buffer (null when none).
+   * What does not fit in `meta` or the byte budget is reported again for the next call.
+   */
+  takeMessages(meta: Uint32Array): Buffer | null
+  /**
+   * Sends `count` frames: records [id, flags, length] in `meta`, payloads back to back in
+   * `data`. Each record's length is replaced by the bytes then buffered for its socket.
+   * Returns the indexes of the records that failed (the socket is closed or broken).
+   */
+  sendFrames(meta: Uint32Array, count: number, data: Uint8Array): Array<number>
   /**
    * `onReady` is called with no arguments whenever `drain()` has ids to hand out. The pump
    * starts unreferenced: JS calls `ref()` while something waits, so an idle process exits.
@@ -182,6 +201,16 @@ export interface ReceivedFrame {
   flags: number
   payload: Buffer
 }
+
+export declare const RECORD_ENDED: number
+
+export declare const RECORD_FAILED: number
+
+/**
+ * Record kinds of `takeMessages` beside frame flags (0-255): the handle was reported (a
+ * waiter may proceed, a writer may have drained), its input ended in order, or it failed.
+ */
+export declare const RECORD_WAKE: number
 
 /** The response head of a handshake, flat for the boundary. */
 export interface ResponseInfo {

@@ -847,4 +847,7 @@ module.exports.createKey = nativeBinding.createKey
 module.exports.listen = nativeBinding.listen
 module.exports.messageDefaults = nativeBinding.messageDefaults
 module.exports.reasonFor = nativeBinding.reasonFor
+module.exports.RECORD_ENDED = nativeBinding.RECORD_ENDED
+module.exports.RECORD_FAILED = nativeBinding.RECORD_FAILED
+module.exports.RECORD_WAKE = nativeBinding.RECORD_WAKE
 module.exports.socketOptionConstants = nativeBinding.socketOptionConstants

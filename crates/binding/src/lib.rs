@@ -9,6 +9,7 @@ mod client;
 mod config;
 mod errors;
 mod headers;
+mod messages;
 mod pump;
 mod server;
 mod socket;

@@ -2,6 +2,7 @@
 //! runtime; `armRead`/`armWrite` ask the pump for a wake-up when they would have to.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Uint32Array, Uint8Array};
 use napi_derive::napi;
@@ -15,7 +16,8 @@ use crate::errors::{invalid_argument, to_js, JsError};
 
 #[napi]
 pub struct NativeWebSocket {
-    connection: Connection,
+    /// Shared with the pump while the socket is a message-level one (`NativePump.listen`).
+    pub(crate) connection: Arc<Connection>,
     id: u32,
 }
 
@@ -33,7 +35,7 @@ pub struct FrameInfo {
 
 impl NativeWebSocket {
     pub(crate) fn new(connection: Connection, id: u32) -> Self {
-        NativeWebSocket { connection, id }
+        NativeWebSocket { connection: Arc::new(connection), id }
     }
 }
 
