@@ -12,3 +12,4 @@ mod headers;
 mod pump;
 mod server;
 mod socket;
+mod tls;

@@ -15,6 +15,7 @@ use crate::errors::{invalid_argument, to_js, JsError};
 pub struct NativeWebSocket {
     connection: Connection,
     id: u32,
+    secure: bool,
 }
 
 #[napi(object)]
@@ -31,7 +32,13 @@ pub struct FrameInfo {
 
 impl NativeWebSocket {
     pub(crate) fn new(connection: Connection, id: u32) -> Self {
-        NativeWebSocket { connection, id }
+        NativeWebSocket { connection, id, secure: false }
+    }
+
+    /// Marks a connection that runs over TLS.
+    pub(crate) fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
     }
 }
 
@@ -41,6 +48,12 @@ impl NativeWebSocket {
     #[napi(getter)]
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// Poco's `secure()`: the connection runs over TLS (wss).
+    #[napi]
+    pub fn secure(&self) -> bool {
+        self.secure
     }
 
     /// Poco's `Mode`: 0 server, 1 client.
