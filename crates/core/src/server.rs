@@ -231,7 +231,7 @@ async fn serve_connection(
                 accepted = timeout(options.timeout, tls::accept(context, tcp)) => accepted,
             };
             match accepted {
-                Ok(Ok(tls::Accepted::Secure(tls))) => Stream::tls(tls, &peer.to_string()),
+                Ok(Ok(tls::Accepted::Secure(tls))) => Stream::tls(*tls, &peer.to_string()),
                 // nginx's courtesy: a plain HTTP request gets a plain answer saying why.
                 Ok(Ok(tls::Accepted::PlainText(tcp))) => {
                     let mut head = ResponseHead::new(http::Version::HTTP_1_1, 400);

@@ -265,8 +265,9 @@ async fn eof_without_close_notify_is_the_end_of_input() {
         tokio::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
             let Ok(Accepted::Secure(mut tls)) = accept(&context, tcp).await else { panic!("TLS accept") };
+            let tls = &mut *tls;
             let mut buf = BytesMut::new();
-            let request = read_request_head(&mut tls, &mut buf, HeadLimits::default()).await.unwrap();
+            let request = read_request_head(tls, &mut buf, HeadLimits::default()).await.unwrap();
             let key = request.headers.get("Sec-WebSocket-Key").unwrap();
             let answer = format!(
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\

@@ -42,7 +42,7 @@ pub async fn connect(context: &Context, host: &str, tcp: TcpStream) -> Result<to
 
 /// What a server-side handshake produced.
 pub enum Accepted {
-    Secure(tokio_rustls::TlsStream<SharedTcp>),
+    Secure(Box<tokio_rustls::TlsStream<SharedTcp>>),
     /// The client spoke plain text (HTTP) to the TLS port; the stream is untouched, so the
     /// caller can still answer in plain text.
     PlainText(TcpStream),
@@ -61,7 +61,7 @@ pub async fn accept(context: &Context, tcp: TcpStream) -> Result<Accepted, Error
     let peer = tcp.peer_addr().map(|a| a.to_string()).unwrap_or_default();
     let acceptor = TlsAcceptor::from(Arc::clone(config));
     match acceptor.accept(SharedTcp::new(tcp)).await {
-        Ok(stream) => Ok(Accepted::Secure(stream.into())),
+        Ok(stream) => Ok(Accepted::Secure(Box::new(stream.into()))),
         Err(error) => Err(from_io(error, &peer)),
     }
 }
