@@ -2,6 +2,7 @@
 // every failure as a typed exception naming its reason. Certificates are made at test time.
 import { once } from 'node:events'
 import * as https from 'node:https'
+import * as net from 'node:net'
 import type { AddressInfo } from 'node:net'
 
 import test from 'ava'
@@ -19,6 +20,7 @@ import {
   InvalidArgumentException,
   SecureServerSocket,
   SendFlags,
+  SSLConnectionUnexpectedlyClosedException,
   SSLContextException,
   SSLException,
   WebSocket,
@@ -168,6 +170,21 @@ test('plain client to the TLS port: a 400 saying so; TLS client to a plain port:
   a.ws.close()
   b.ws.close()
   await Promise.all([secure.stop(), plain.stop()])
+})
+
+test('a server that closes during the TLS handshake: SSLConnectionUnexpectedlyClosedException', async (t) => {
+  const silent = await new Promise<{ port: number; close: () => void }>((resolve) => {
+    const s = net.createServer((socket) => socket.once('data', () => socket.end())).listen(0, '127.0.0.1', () =>
+      resolve({ port: (s.address() as AddressInfo).port, close: () => s.close() }),
+    )
+  })
+  const error = await t.throwsAsync(connect(new HTTPSClientSession('127.0.0.1', silent.port, trustingContext)), {
+    instanceOf: SSLConnectionUnexpectedlyClosedException,
+    message: '127.0.0.1 closed the connection during the TLS handshake',
+  })
+  t.is(error?.name, 'SSL connection unexpectedly closed')
+  t.true(error instanceof SSLException)
+  silent.close()
 })
 
 test('VERIFY_STRICT server: a client certificate is required and checked', async (t) => {
