@@ -67,6 +67,8 @@ export declare class NativeServerRequest {
   get body(): Buffer
   get peerAddress(): string
   get localAddress(): string
+  /** Poco's `HTTPServerRequest::secure()`: the request came over TLS. */
+  get secure(): boolean
   get answered(): boolean
   /** Sends a plain response and, unless keep-alive applies, closes the connection. */
   respond(status: number, reason: string, headerList: Array<string>, body?: Buffer | undefined | null): void
@@ -77,9 +79,17 @@ export declare class NativeServerRequest {
   upgrade(headerList: Array<string>, options?: WebSocketConfig | undefined | null): NativeWebSocket
 }
 
+export declare class NativeTlsContext {
+  /** Throws SSLContextException when the certificate, key or CAs cannot be used. */
+  constructor(options: TlsContextOptions)
+  get server(): boolean
+}
+
 export declare class NativeWebSocket {
   /** The id the pump reports when this socket becomes ready. */
   get id(): number
+  /** Poco's `secure()`: the connection runs over TLS (wss). */
+  secure(): boolean
   /** Poco's `Mode`: 0 server, 1 client. */
   mode(): number
   /** The next frame with its payload, or null when none is queued. */
@@ -160,8 +170,11 @@ export declare function closePayload(statusCode: number, reason: string): Buffer
 /** Poco's `WebSocket::computeAccept`. */
 export declare function computeAccept(key: string): string
 
-/** Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case. */
-export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>, options: ConnectOptions): Promise<NativeHandshake>
+/**
+ * Poco's client handshake on `host:port`, over TLS with a client `tls` context (wss);
+ * resolves to a [`NativeHandshake`] in every case.
+ */
+export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>, options: ConnectOptions, tls?: NativeTlsContext | undefined | null): Promise<NativeHandshake>
 
 /** Session settings and credentials for [`connect`]. */
 export interface ConnectOptions {
@@ -172,6 +185,12 @@ export interface ConnectOptions {
   password?: string
   /** Settings of the connection. */
   websocket?: WebSocketConfig
+  /** An HTTP proxy to tunnel through with CONNECT (Poco's `setProxy`); none when empty. */
+  proxyHost?: string
+  proxyPort?: number
+  /** Basic proxy credentials (Poco's `setProxyCredentials`); none when the username is empty. */
+  proxyUsername?: string
+  proxyPassword?: string
 }
 
 /** Poco's `WebSocket::createKey`. */
@@ -182,8 +201,11 @@ export interface FrameInfo {
   flags: number
 }
 
-/** Binds `host:port` and starts accepting; resolves to the server. */
-export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig): Promise<NativeServer>
+/**
+ * Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
+ * context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
+ */
+export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig, tls?: NativeTlsContext | undefined | null): Promise<NativeServer>
 
 export declare function messageDefaults(): MessageDefaults
 
@@ -234,6 +256,18 @@ export interface ServerConfig {
 
 /** This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends. */
 export declare function socketOptionConstants(): Record<string, number>
+
+export interface TlsContextOptions {
+  server: boolean
+  /** "1.2" (default) or "1.3": the lowest TLS version accepted. */
+  minProtocol?: string
+  /** Poco's `Context::VerificationMode` values: 0 none, 1 relaxed, 3 strict, 5 once. */
+  verificationMode: number
+  certificate?: Buffer
+  privateKey?: Buffer
+  ca: Array<Buffer>
+  loadDefaultCas: boolean
+}
 
 export interface WebSocketConfig {
   /** RFC 6455 checks on received frames and the close handshake (default true). */

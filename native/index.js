@@ -839,6 +839,7 @@ module.exports.NativeHandshake = nativeBinding.NativeHandshake
 module.exports.NativePump = nativeBinding.NativePump
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.NativeServerRequest = nativeBinding.NativeServerRequest
+module.exports.NativeTlsContext = nativeBinding.NativeTlsContext
 module.exports.NativeWebSocket = nativeBinding.NativeWebSocket
 module.exports.closePayload = nativeBinding.closePayload
 module.exports.computeAccept = nativeBinding.computeAccept

@@ -10,6 +10,7 @@ export type NativeWebSocket = Native.NativeWebSocket
 export type NativeServer = Native.NativeServer
 export type NativeServerRequest = Native.NativeServerRequest
 export type NativeWebSocketConfig = Native.WebSocketConfig
+export type NativeTlsContext = Native.NativeTlsContext
 
 /** Runs a native call, turning its errors into Poco exception classes. */
 export function call<T>(fn: () => T): T {

@@ -13,6 +13,7 @@ mod messages;
 mod pump;
 mod server;
 mod socket;
+mod tls;
 
 /// The tokio runtime the connections run on: `POCO_WS_THREADS` worker threads, else the
 /// measured default.
