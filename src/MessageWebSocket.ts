@@ -3,7 +3,9 @@ import { EventEmitter } from 'node:events'
 import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameFlags, FrameOpcodes } from './enums'
 import { ConnectionResetException, fromNative, InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { Context, type Pem } from './Context'
 import { HTTPClientSession } from './HTTPClientSession'
+import { HTTPSClientSession } from './HTTPSClientSession'
 import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
 import { HTTPResponse } from './HTTPResponse'
@@ -37,6 +39,14 @@ export interface MessageSocketOptions extends WebSocketOptions {
 
 /** Client settings: the socket's, plus the handshake's. */
 export interface MessageClientOptions extends MessageSocketOptions {
+  /** TLS settings for wss:// (Poco's client `Context`). Default: `Context.defaultClientContext()`. */
+  context?: Context
+  /** ws's shorthand when no `context` is given: extra CA certificates (PEM) to trust for wss://. */
+  ca?: Pem | Pem[]
+  /** ws's shorthand when no `context` is given: false accepts any server certificate (VERIFY_NONE). */
+  rejectUnauthorized?: boolean
+  /** Tunnel through this HTTP proxy (CONNECT), with Basic credentials when given. */
+  proxy?: { host: string; port: number; username?: string; password?: string }
   /** Extra request header fields. */
   headers?: Record<string, string>
   /** Handshake deadline in milliseconds. Default 60000. */
@@ -321,11 +331,7 @@ export class MessageWebSocket extends EventEmitter {
 
   private async connect(target: URL, offered: string[], options: MessageClientOptions): Promise<void> {
     try {
-      if (target.protocol !== 'ws:') {
-        throw new InvalidArgumentException(`Unsupported URL scheme ${target.protocol} (expected ws:)`, target.href)
-      }
-      const port = target.port === '' ? 80 : Number(target.port)
-      const session = new HTTPClientSession(target.hostname.replace(/^\[|\]$/g, ''), port)
+      const session = clientSession(target, options)
       if (options.handshakeTimeout !== undefined) session.setTimeout(options.handshakeTimeout)
       const request = new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`, HTTPMessage.HTTP_1_1)
       for (const [name, value] of Object.entries(options.headers ?? {})) request.set(name, value)
@@ -481,6 +487,33 @@ export class MessageWebSocket extends EventEmitter {
 
 /** Marks the internal constructor call that attaches an existing connection. */
 const ATTACH: unique symbol = Symbol('attach')
+
+/** The session for `target` (ws: or wss:), with TLS and proxy settings from `options`. */
+function clientSession(target: URL, options: MessageClientOptions): HTTPClientSession {
+  const host = target.hostname.replace(/^\[|\]$/g, '')
+  let session: HTTPClientSession
+  if (target.protocol === 'ws:') {
+    session = new HTTPClientSession(host, target.port === '' ? 80 : Number(target.port))
+  } else if (target.protocol === 'wss:') {
+    const context =
+      options.context ??
+      (options.ca === undefined && options.rejectUnauthorized !== false
+        ? Context.defaultClientContext()
+        : new Context(Context.TLS_CLIENT_USE, {
+            ca: options.ca,
+            verificationMode: options.rejectUnauthorized === false ? Context.VERIFY_NONE : Context.VERIFY_RELAXED,
+            loadDefaultCAs: true,
+          }))
+    session = new HTTPSClientSession(host, target.port === '' ? 443 : Number(target.port), context)
+  } else {
+    throw new InvalidArgumentException(`Unsupported URL scheme ${target.protocol} (expected ws: or wss:)`, target.href)
+  }
+  if (options.proxy) {
+    session.setProxy(options.proxy.host, options.proxy.port)
+    if (options.proxy.username !== undefined) session.setProxyCredentials(options.proxy.username, options.proxy.password ?? '')
+  }
+  return session
+}
 
 /** @internal The native settings of a message-mode connection with `options`. */
 export function messageConfig(options: MessageSocketOptions): NativeWebSocketConfig {
