@@ -374,11 +374,14 @@ export class MessageWebSocket extends EventEmitter {
       if (callback) process.nextTick(callback, error)
       return false
     }
-    pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
     this.pending += payload.length
+    // May flush at once (a large payload), which calls afterFlush.
+    pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
     if (callback) process.nextTick(callback)
     if (this.buffered + this.pending <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
     this.needDrain = true
+    // Already handed over: arm the wake-up now (otherwise afterFlush does).
+    if (this.pending === 0) this.onWake()
     return false
   }
 
