@@ -218,6 +218,8 @@ export interface MessageDefaults {
   pingIntervalMs: number
   idleTimeoutMs: number
   highWaterMark: number
+  outboxFlushBytes: number
+  iteratorHighWater: number
 }
 
 /** Poco's `HTTPResponse::getReasonForStatus`. */

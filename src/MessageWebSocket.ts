@@ -71,7 +71,7 @@ const EMPTY = Buffer.alloc(0)
 const HELD_END = -1
 const FAILED = Buffer.alloc(0)
 /** Messages an async iterator buffers before it pauses reading. */
-const ITERATOR_HIGH_WATER = 64
+const ITERATOR_HIGH_WATER = DEFAULTS.iteratorHighWater
 
 /**
  * A WebSocket at the message level, with ws's names: events `open`, `message (data, isBinary)`,

@@ -39,7 +39,7 @@ class Pump {
   private holds = 0
   readonly native = new native.NativePump(() => this.dispatch())
   /** Sends of message-level sockets, handed over once per batch. */
-  readonly outbox = new Outbox(this.native, native.LARGE_PAYLOAD)
+  readonly outbox = new Outbox(this.native, native.LARGE_PAYLOAD, native.messageDefaults().outboxFlushBytes)
 
   /** Makes `socket` message-level: `listener` gets its frames, wake-ups and end. */
   listen(socket: NativeWebSocket, listener: Listener): void {

@@ -6,7 +6,7 @@ use std::sync::{Arc, MutexGuard};
 
 use napi::bindgen_prelude::{Buffer, Uint32Array};
 use napi_derive::napi;
-use poco_websocket_core::defaults::RECEIVE_BATCH_BYTES;
+use poco_websocket_core::defaults::{self, RECEIVE_BATCH_BYTES};
 use poco_websocket_core::Connection;
 
 use crate::pump::NativePump;
@@ -23,7 +23,7 @@ pub const RECORD_FAILED: u32 = 0x400;
 
 /// Payloads from this size come in a buffer of their own (no copy) instead of the shared one.
 #[napi]
-pub const LARGE_PAYLOAD: u32 = 16 * 1024;
+pub const LARGE_PAYLOAD: u32 = defaults::LARGE_PAYLOAD as u32;
 
 /// Entries per record in the metadata arrays: id, kind (or flags), length.
 const RECORD: usize = 3;
