@@ -46,13 +46,25 @@ export interface MessageClientOptions extends MessageSocketOptions {
   /** ws's shorthand when no `context` is given: false accepts any server certificate (VERIFY_NONE). */
   rejectUnauthorized?: boolean
   /** Tunnel through this HTTP proxy (CONNECT), with Basic credentials when given. */
-  proxy?: { host: string; port: number; username?: string; password?: string }
+  proxy?: MessageProxyOptions
   /** Extra request header fields. */
   headers?: Record<string, string>
   /** Handshake deadline in milliseconds. Default 60000. */
   handshakeTimeout?: number
   /** Sent as the Origin field. */
   origin?: string
+}
+
+/** The HTTP proxy of a {@link MessageWebSocket} client. */
+export interface MessageProxyOptions {
+  /** The proxy's host name or address. */
+  host: string
+  /** The proxy's port. */
+  port: number
+  /** Basic proxy credentials (Proxy-Authorization), when the proxy asks for them. */
+  username?: string
+  /** The password that goes with `username`. */
+  password?: string
 }
 
 /** What `for await (const message of socket)` yields. */
