@@ -127,6 +127,12 @@ export declare class NativeWebSocket {
    * handed over (repeat the call with the same length).
    */
   sendFrameNonBlocking(flags: number, payload: Uint8Array): number
+  /**
+   * Poco's `sendFrame` in one call, for either mode: non-blocking as `sendFrameNonBlocking`;
+   * blocking, the payload length once the frame is buffered, or -2 when the write buffer is
+   * over its high-water mark (a wake-up is then armed for when it drains: wait, then done).
+   */
+  sendFramePoco(flags: number, payload: Uint8Array): number
   /** SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now. */
   readiness(): number
   available(): number

@@ -50,6 +50,8 @@ export interface ReceivedFrame extends FrameInfo {
 }
 
 const MAX_INT = 0x7fffffff
+/** `sendFramePoco`: buffered, but over the high-water mark (a wake-up is armed). */
+const OVER_HIGH_WATER = -2
 
 /**
  * Poco's `WebSocket` (RFC 6455), frame level: one frame per receive, fragments and control
@@ -183,9 +185,9 @@ export class WebSocket extends StreamSocket {
     if (buffer !== undefined && !(buffer instanceof Uint8Array)) {
       throw new InvalidArgumentException('buffer must be a Uint8Array')
     }
-    const blocking = impl.getBlocking()
-    const deadline = blocking ? deadlineAfter(impl.getReceiveTimeout()) : undefined
-    for (;;) {
+    // A frame already queued costs one native call; the mode and timeout are read only to wait.
+    let deadline: number | undefined
+    for (let first = true; ; first = false) {
       if (buffer) {
         const info = call(() => impl.receiveInto(buffer))
         if (info) return info
@@ -193,7 +195,10 @@ export class WebSocket extends StreamSocket {
         const frame = call(() => impl.receive())
         if (frame) return { n: frame.payload.length, flags: frame.flags, payload: frame.payload }
       }
-      if (!blocking) return buffer ? { n: -1, flags: 0 } : { n: -1, flags: 0, payload: Buffer.alloc(0) }
+      if (first) {
+        if (!impl.getBlocking()) return buffer ? { n: -1, flags: 0 } : { n: -1, flags: 0, payload: Buffer.alloc(0) }
+        deadline = deadlineAfter(impl.getReceiveTimeout())
+      }
       if (!(await this.waitReadable(impl, deadline))) throw new TimeoutException()
     }
   }
@@ -311,8 +316,9 @@ export class WebSocket extends StreamSocket {
   }
 
   private async send(impl: NativeWebSocket, flags: number, payload: Uint8Array): Promise<number> {
-    if (!impl.getBlocking()) return call(() => impl.sendFrameNonBlocking(flags, payload))
-    call(() => impl.sendFrame(flags, payload))
+    // One native call when the write buffer has room (the common case).
+    const sent = call(() => impl.sendFramePoco(flags, payload))
+    if (sent !== OVER_HIGH_WATER) return sent
     if (!(await this.waitWritable(impl, deadlineAfter(impl.getSendTimeout())))) throw new TimeoutException()
     return payload.length
   }

@@ -171,6 +171,18 @@ impl NativeWebSocket {
         Ok(sent.map_or(-1, |n| n as i32))
     }
 
+    /// Poco's `sendFrame` in one call, for either mode: non-blocking as `sendFrameNonBlocking`;
+    /// blocking, the payload length once the frame is buffered, or -2 when the write buffer is
+    /// over its high-water mark (a wake-up is then armed for when it drains: wait, then done).
+    #[napi]
+    pub fn send_frame_poco(&self, flags: u32, payload: &[u8]) -> Result<i32, JsError> {
+        if !self.connection.blocking() {
+            return self.send_frame_non_blocking(flags, payload);
+        }
+        self.connection.send(flags as u8, payload).map_err(to_js)?;
+        Ok(if self.connection.arm_write() { payload.len() as i32 } else { -2 })
+    }
+
     /// SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now.
     #[napi]
     pub fn readiness(&self) -> u32 {
