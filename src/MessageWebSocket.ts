@@ -392,8 +392,9 @@ export class MessageWebSocket extends EventEmitter {
     if (callback) process.nextTick(callback)
     if (this.buffered + this.pending <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
     this.needDrain = true
-    // Already handed over: arm the wake-up now (otherwise afterFlush does).
-    if (this.pending === 0) this.onWake()
+    // Already handed over: arm the wake-up now (otherwise afterFlush does). `drain` is never
+    // emitted inside send(): the caller has not had the chance to listen yet.
+    if (this.pending === 0 && this.impl.armWrite()) setImmediate(() => this.onWake())
     return false
   }
 
@@ -411,7 +412,8 @@ export class MessageWebSocket extends EventEmitter {
       this.fail(new TimeoutException(`The peer is not reading: ${buffered} bytes buffered (maxBackpressure ${limit})`))
       return
     }
-    if (this.needDrain) this.onWake()
+    // Asynchronously: a flush can happen inside send().
+    if (this.needDrain) setImmediate(() => this.onWake())
   }
 
   /** @internal The runtime reported this socket: emit `drain` once the write buffer is under its mark. */
