@@ -17,6 +17,25 @@ export declare class NativeHandshake {
 }
 
 export declare class NativePump {
+  /** Makes `socket` a message-level socket: its frames come through `takeMessages`. */
+  listen(socket: NativeWebSocket): void
+  unlisten(id: number): void
+  /** Has `id` handled by the next `takeMessages` (after `resume()`). */
+  poke(id: number): void
+  /**
+   * Takes what the runtime reported since the last call: `meta` receives the record count,
+   * then records [id, kind, length]: a WAKE record for every reported id, then the frames
+   * of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
+   * input ended. The payloads come back to back in the returned buffer (null when none).
+   * What does not fit in `meta` or the byte budget is reported again for the next call.
+   */
+  takeMessages(meta: Uint32Array): Buffer | null
+  /**
+   * Sends `count` frames: records [id, flags, length] in `meta`, payloads back to back in
+   * `data`. Each record's length is replaced by the bytes then buffered for its socket.
+   * Returns the indexes of the records that failed (the socket is closed or broken).
+   */
+  sendFrames(meta: Uint32Array, count: number, data: Uint8Array): Array<number>
   /**
    * `onReady` is called with no arguments whenever `drain()` has ids to hand out. The pump
    * starts unreferenced: JS calls `ref()` while something waits, so an idle process exits.
@@ -48,6 +67,8 @@ export declare class NativeServerRequest {
   get body(): Buffer
   get peerAddress(): string
   get localAddress(): string
+  /** Poco's `HTTPServerRequest::secure()`: the request came over TLS. */
+  get secure(): boolean
   get answered(): boolean
   /** Sends a plain response and, unless keep-alive applies, closes the connection. */
   respond(status: number, reason: string, headerList: Array<string>, body?: Buffer | undefined | null): void
@@ -58,9 +79,17 @@ export declare class NativeServerRequest {
   upgrade(headerList: Array<string>, options?: WebSocketConfig | undefined | null): NativeWebSocket
 }
 
+export declare class NativeTlsContext {
+  /** Throws SSLContextException when the certificate, key or CAs cannot be used. */
+  constructor(options: TlsContextOptions)
+  get server(): boolean
+}
+
 export declare class NativeWebSocket {
   /** The id the pump reports when this socket becomes ready. */
   get id(): number
+  /** Poco's `secure()`: the connection runs over TLS (wss). */
+  secure(): boolean
   /** Poco's `Mode`: 0 server, 1 client. */
   mode(): number
   /** The next frame with its payload, or null when none is queued. */
@@ -141,8 +170,11 @@ export declare function closePayload(statusCode: number, reason: string): Buffer
 /** Poco's `WebSocket::computeAccept`. */
 export declare function computeAccept(key: string): string
 
-/** Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case. */
-export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>, options: ConnectOptions): Promise<NativeHandshake>
+/**
+ * Poco's client handshake on `host:port`, over TLS with a client `tls` context (wss);
+ * resolves to a [`NativeHandshake`] in every case.
+ */
+export declare function connect(pump: NativePump, host: string, port: number, method: string, uri: string, version: string, headerList: Array<string>, options: ConnectOptions, tls?: NativeTlsContext | undefined | null): Promise<NativeHandshake>
 
 /** Session settings and credentials for [`connect`]. */
 export interface ConnectOptions {
@@ -153,6 +185,12 @@ export interface ConnectOptions {
   password?: string
   /** Settings of the connection. */
   websocket?: WebSocketConfig
+  /** An HTTP proxy to tunnel through with CONNECT (Poco's `setProxy`); none when empty. */
+  proxyHost?: string
+  proxyPort?: number
+  /** Basic proxy credentials (Poco's `setProxyCredentials`); none when the username is empty. */
+  proxyUsername?: string
+  proxyPassword?: string
 }
 
 /** Poco's `WebSocket::createKey`. */
@@ -163,8 +201,11 @@ export interface FrameInfo {
   flags: number
 }
 
-/** Binds `host:port` and starts accepting; resolves to the server. */
-export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig): Promise<NativeServer>
+/**
+ * Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
+ * context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
+ */
+export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig, tls?: NativeTlsContext | undefined | null): Promise<NativeServer>
 
 export declare function messageDefaults(): MessageDefaults
 
@@ -182,6 +223,16 @@ export interface ReceivedFrame {
   flags: number
   payload: Buffer
 }
+
+export declare const RECORD_ENDED: number
+
+export declare const RECORD_FAILED: number
+
+/**
+ * Record kinds of `takeMessages` beside frame flags (0-255): the handle was reported (a
+ * waiter may proceed, a writer may have drained), its input ended in order, or it failed.
+ */
+export declare const RECORD_WAKE: number
 
 /** The response head of a handshake, flat for the boundary. */
 export interface ResponseInfo {
@@ -205,6 +256,18 @@ export interface ServerConfig {
 
 /** This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends. */
 export declare function socketOptionConstants(): Record<string, number>
+
+export interface TlsContextOptions {
+  server: boolean
+  /** "1.2" (default) or "1.3": the lowest TLS version accepted. */
+  minProtocol?: string
+  /** Poco's `Context::VerificationMode` values: 0 none, 1 relaxed, 3 strict, 5 once. */
+  verificationMode: number
+  certificate?: Buffer
+  privateKey?: Buffer
+  ca: Array<Buffer>
+  loadDefaultCas: boolean
+}
 
 export interface WebSocketConfig {
   /** RFC 6455 checks on received frames and the close handshake (default true). */

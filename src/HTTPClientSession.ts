@@ -1,13 +1,38 @@
+import type { Context } from './Context'
+
 /**
- * Poco's `HTTPClientSession`: where a client connects. `WebSocket.connect` opens the
- * connection and takes it over, so a session serves one WebSocket.
+ * Poco's `HTTPClientSession::ProxyConfig`. Only Basic proxy authentication is supported
+ * (`username` non-empty); `nonProxyHosts` is a regular expression for hosts reached directly.
+ */
+export interface ProxyConfig {
+  host: string
+  port: number
+  username: string
+  password: string
+  nonProxyHosts: string
+}
+
+const HTTP_PORT = 80
+
+const noProxy = (): ProxyConfig => ({ host: '', port: HTTP_PORT, username: '', password: '', nonProxyHosts: '' })
+
+/**
+ * Poco's `HTTPClientSession`: where a client connects, and through which proxy.
+ * `WebSocket.connect` opens the connection and takes it over, so a session serves one
+ * WebSocket. With a proxy, ws:// and wss:// alike go through an HTTP CONNECT tunnel, as Poco's
+ * `WebSocket` does.
  */
 export class HTTPClientSession {
+  static readonly HTTP_PORT = HTTP_PORT
+
+  private static globalProxy: ProxyConfig = noProxy()
+
   private host: string
   private port: number
   private timeout = 60_000
+  private proxy: ProxyConfig = { ...HTTPClientSession.globalProxy }
 
-  constructor(host = '', port = 80) {
+  constructor(host = '', port = HTTPClientSession.HTTP_PORT) {
     this.host = host
     this.port = port
   }
@@ -40,5 +65,87 @@ export class HTTPClientSession {
   /** The connect and response timeout in milliseconds. */
   getTimeout(): number {
     return this.timeout
+  }
+
+  /** True for `HTTPSClientSession`. */
+  secure(): boolean {
+    return false
+  }
+
+  /** Tunnel through the HTTP proxy at `host:port` (CONNECT). An empty host means no proxy. */
+  setProxy(host: string, port = HTTPClientSession.HTTP_PORT): void {
+    this.proxy.host = host
+    this.proxy.port = port
+  }
+
+  setProxyHost(host: string): void {
+    this.proxy.host = host
+  }
+
+  setProxyPort(port: number): void {
+    this.proxy.port = port
+  }
+
+  getProxyHost(): string {
+    return this.proxy.host
+  }
+
+  getProxyPort(): number {
+    return this.proxy.port
+  }
+
+  /** Basic credentials sent to the proxy with the CONNECT (`Proxy-Authorization`). */
+  setProxyCredentials(username: string, password: string): void {
+    this.proxy.username = username
+    this.proxy.password = password
+  }
+
+  setProxyUsername(username: string): void {
+    this.proxy.username = username
+  }
+
+  getProxyUsername(): string {
+    return this.proxy.username
+  }
+
+  setProxyPassword(password: string): void {
+    this.proxy.password = password
+  }
+
+  getProxyPassword(): string {
+    return this.proxy.password
+  }
+
+  setProxyConfig(config: Partial<ProxyConfig>): void {
+    this.proxy = { ...noProxy(), ...config }
+  }
+
+  getProxyConfig(): ProxyConfig {
+    return { ...this.proxy }
+  }
+
+  /** The proxy every session created afterwards starts with (Poco's `setGlobalProxyConfig`). */
+  static setGlobalProxyConfig(config: Partial<ProxyConfig>): void {
+    HTTPClientSession.globalProxy = { ...noProxy(), ...config }
+  }
+
+  static getGlobalProxyConfig(): ProxyConfig {
+    return { ...HTTPClientSession.globalProxy }
+  }
+
+  /** True when the host matches `nonProxyHosts` (whole name, case-insensitive), as in Poco. */
+  bypassProxy(): boolean {
+    const pattern = this.proxy.nonProxyHosts
+    return pattern !== '' && new RegExp(`^(?:${pattern})$`, 'i').test(this.host)
+  }
+
+  /** @internal The TLS context of an HTTPS session. */
+  _tlsContext(): Context | undefined {
+    return undefined
+  }
+
+  /** @internal The proxy to tunnel through for this session's host, if any. */
+  _activeProxy(): ProxyConfig | undefined {
+    return this.proxy.host !== '' && !this.bypassProxy() ? this.proxy : undefined
   }
 }

@@ -5,6 +5,7 @@ import { HTTPStatus } from './HTTPResponse'
 import { HTTPServerParams } from './HTTPServerParams'
 import { HTTPServerRequest } from './HTTPServerRequest'
 import { HTTPServerResponse } from './HTTPServerResponse'
+import { SecureServerSocket } from './SecureServerSocket'
 import { SocketAddress } from './SocketAddress'
 
 /**
@@ -18,6 +19,7 @@ export class HTTPServer {
 
   private readonly factory: HTTPRequestHandlerFactory
   private readonly address: SocketAddress
+  private readonly secureSocket?: SecureServerSocket
   private readonly params: HTTPServerParams
   private server: NativeServer | null = null
   private serving: Promise<void> = Promise.resolve()
@@ -25,11 +27,17 @@ export class HTTPServer {
   /**
    * `port` alone listens on every IPv4 interface (as Poco's `ServerSocket(port)`); a
    * `"host:port"` string (`"127.0.0.1:0"`, `"[::1]:8080"`) listens on that address.
-   * Port 0 picks a free port: read it back with `port()`.
+   * Port 0 picks a free port: read it back with `port()`. A `SecureServerSocket` makes it an
+   * HTTPS server (wss), as in Poco; plain and TLS servers run side by side in one process.
    */
-  constructor(factory: HTTPRequestHandlerFactory, port: number | string = 0, params = new HTTPServerParams()) {
+  constructor(factory: HTTPRequestHandlerFactory, port: number | string | SecureServerSocket = 0, params = new HTTPServerParams()) {
     this.factory = factory
-    this.address = typeof port === 'number' ? new SocketAddress('0.0.0.0', port) : new SocketAddress(port)
+    if (port instanceof SecureServerSocket) {
+      this.secureSocket = port
+      this.address = port.address()
+    } else {
+      this.address = typeof port === 'number' ? new SocketAddress('0.0.0.0', port) : new SocketAddress(port)
+    }
     this.params = params
   }
 
@@ -44,7 +52,7 @@ export class HTTPServer {
         maxQueued: this.params.getMaxQueued(),
         maxHeadBytes: this.params.getMaxHeaderSize(),
         maxHeaderFields: this.params.getFieldLimit(),
-      }),
+      }, this.secureSocket?.context()._native),
     )
     this.server = server
     this.serving = this.serve(server)

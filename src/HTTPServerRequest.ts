@@ -26,6 +26,11 @@ export class HTTPServerRequest extends HTTPRequest {
     return new SocketAddress(this._native.peerAddress)
   }
 
+  /** True when the request came over TLS (an HTTPServer on a `SecureServerSocket`). */
+  secure(): boolean {
+    return this._native.secure
+  }
+
   /** The server's address this request came in on. */
   serverAddress(): SocketAddress {
     return new SocketAddress(this._native.localAddress)

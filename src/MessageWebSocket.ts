@@ -2,8 +2,10 @@ import { EventEmitter } from 'node:events'
 
 import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameFlags, FrameOpcodes } from './enums'
-import { fromNative, InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { ConnectionResetException, fromNative, InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { Context, type Pem } from './Context'
 import { HTTPClientSession } from './HTTPClientSession'
+import { HTTPSClientSession } from './HTTPSClientSession'
 import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
 import { HTTPResponse } from './HTTPResponse'
@@ -37,6 +39,14 @@ export interface MessageSocketOptions extends WebSocketOptions {
 
 /** Client settings: the socket's, plus the handshake's. */
 export interface MessageClientOptions extends MessageSocketOptions {
+  /** TLS settings for wss:// (Poco's client `Context`). Default: `Context.defaultClientContext()`. */
+  context?: Context
+  /** ws's shorthand when no `context` is given: extra CA certificates (PEM) to trust for wss://. */
+  ca?: Pem | Pem[]
+  /** ws's shorthand when no `context` is given: false accepts any server certificate (VERIFY_NONE). */
+  rejectUnauthorized?: boolean
+  /** Tunnel through this HTTP proxy (CONNECT), with Basic credentials when given. */
+  proxy?: { host: string; port: number; username?: string; password?: string }
   /** Extra request header fields. */
   headers?: Record<string, string>
   /** Handshake deadline in milliseconds. Default 60000. */
@@ -56,14 +66,10 @@ export interface Message {
 /** What `send`, `ping` and `pong` take: a string is sent as UTF-8. */
 export type Data = string | Buffer | ArrayBuffer | ArrayBufferView
 
-/**
- * Arrays for `receiveBatch` ([count, ended, flags, length, …]), reused: one per batch being
- * handled, so a handler that starts another batch (through resume()) gets its own.
- */
-const META_POOL: Uint32Array[] = []
-const takeMeta = (): Uint32Array => META_POOL.pop() ?? new Uint32Array(2 + 2 * 1024)
-const releaseMeta = (meta: Uint32Array): void => void META_POOL.push(meta)
 const EMPTY = Buffer.alloc(0)
+/** A held end of input (flags), and its payload when it failed. */
+const HELD_END = -1
+const FAILED = Buffer.alloc(0)
 /** Messages an async iterator buffers before it pauses reading. */
 const ITERATOR_HIGH_WATER = 64
 
@@ -99,12 +105,20 @@ export class MessageWebSocket extends EventEmitter {
   private selectedProtocol = ''
   private options: MessageSocketOptions = {}
   private paused = false
+  /** Frames taken in a batch after pause(): emitted on resume(). */
+  private held: Array<[number, Buffer]> = []
   private needDrain = false
+  /** Payload bytes in the outbox, and the write buffer's size after the last flush. */
+  private pending = 0
+  private buffered = 0
   private closeCode = 1006
   private closeReason: Buffer = EMPTY
+  /** @internal For the outbox (see `Sender`). */
+  _id = 0
+  /** @internal */
+  _queued = false
   /** close() or terminate() called while connecting: done once open. */
   private pendingClose: (() => void) | null = null
-  private readonly onReady = (): void => this.pumpIn()
 
   /**
    * Connects as a client: `ws://host:port/path`. `protocols` are offered as subprotocols;
@@ -169,7 +183,7 @@ export class MessageWebSocket extends EventEmitter {
 
   /** Bytes accepted by `send` and not yet written to the socket. */
   get bufferedAmount(): number {
-    return this.impl && !this.impl.closed ? this.impl.bufferedAmount : 0
+    return this.impl && !this.impl.closed ? this.impl.bufferedAmount + this.pending : 0
   }
 
   /** ws's only binary type: payloads are Node Buffers. */
@@ -226,6 +240,8 @@ export class MessageWebSocket extends EventEmitter {
     if (this.state !== MessageWebSocket.OPEN || !this.impl) return
     const payload = code === undefined ? EMPTY : call(() => native.closePayload(code, reasonBytes.toString()))
     this.state = MessageWebSocket.CLOSING
+    // Messages sent before close() go out before the CLOSE.
+    pump.outbox.flush()
     try {
       call(() => this.impl!.sendFrame(FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE, payload))
     } catch (error) {
@@ -254,10 +270,18 @@ export class MessageWebSocket extends EventEmitter {
   resume(): void {
     if (!this.paused) return
     this.paused = false
-    if (!this.impl || this.state === MessageWebSocket.CLOSED) return
-    this.impl.setPaused(false)
+    const impl = this.impl
+    if (!impl || this.state === MessageWebSocket.CLOSED) return
+    impl.setPaused(false)
     // Not synchronously: resume() may be called from inside a `message` handler.
-    setImmediate(this.onReady)
+    setImmediate(() => {
+      while (this.held.length > 0 && !this.paused && this.impl === impl) {
+        const [flags, payload] = this.held.shift()!
+        if (flags === HELD_END) this.onEnd(payload === FAILED)
+        else this.onFrame(flags, payload)
+      }
+      if (!this.paused) pump.native.poke(impl.id)
+    })
   }
 
   /** Yields every message until the socket closes; throws what fails the connection. */
@@ -307,11 +331,7 @@ export class MessageWebSocket extends EventEmitter {
 
   private async connect(target: URL, offered: string[], options: MessageClientOptions): Promise<void> {
     try {
-      if (target.protocol !== 'ws:') {
-        throw new InvalidArgumentException(`Unsupported URL scheme ${target.protocol} (expected ws:)`, target.href)
-      }
-      const port = target.port === '' ? 80 : Number(target.port)
-      const session = new HTTPClientSession(target.hostname.replace(/^\[|\]$/g, ''), port)
+      const session = clientSession(target, options)
       if (options.handshakeTimeout !== undefined) session.setTimeout(options.handshakeTimeout)
       const request = new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`, HTTPMessage.HTTP_1_1)
       for (const [name, value] of Object.entries(options.headers ?? {})) request.set(name, value)
@@ -338,14 +358,13 @@ export class MessageWebSocket extends EventEmitter {
 
   private attach(impl: NativeWebSocket, options: MessageSocketOptions, configure: boolean): void {
     this.impl = impl
+    this._id = impl.id
     this.options = options
     if (configure) call(() => impl.setConfig(messageConfig(options)))
     impl.setWriteLimit(options.highWaterMark ?? DEFAULTS.highWaterMark)
     this.state = MessageWebSocket.OPEN
-    pump.listen(impl.id, this.onReady)
+    pump.listen(impl, this)
     pump.hold()
-    // Frames may have arrived before the listener was there.
-    setImmediate(this.onReady)
   }
 
   private sendFrame(opcode: number, payload: Uint8Array, callback?: (error?: Error) => void, fin = true): boolean {
@@ -355,81 +374,48 @@ export class MessageWebSocket extends EventEmitter {
       if (callback) process.nextTick(callback, error)
       return false
     }
-    let buffered: number
-    try {
-      buffered = this.impl.sendFrame((fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload)
-    } catch (nativeError) {
-      const error = fromNative(nativeError)
-      if (callback) process.nextTick(callback, error)
-      this.fail(error)
-      return false
-    }
+    pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
+    this.pending += payload.length
     if (callback) process.nextTick(callback)
-    const limit = this.options.maxBackpressure ?? 0
-    if (limit > 0 && buffered > limit) {
-      this.fail(new TimeoutException(`The peer is not reading: ${buffered} bytes buffered (maxBackpressure ${limit})`))
-      return false
-    }
-    if (buffered <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
+    if (this.buffered + this.pending <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
     this.needDrain = true
-    if (this.impl.armWrite()) setImmediate(this.onReady)
     return false
   }
 
-  /** Runs on every wake-up: takes the queued messages in batches and checks for drain. */
-  private pumpIn(): void {
-    const impl = this.impl
-    if (!impl || this.state === MessageWebSocket.CLOSED) return
-    if (this.needDrain && impl.armWrite()) {
-      this.needDrain = false
-      this.emit('drain')
+  /** @internal The outbox handed this socket's sends over; `buffered` bytes wait now. */
+  afterFlush(buffered: number, failed: boolean): void {
+    this.pending = 0
+    this.buffered = buffered
+    if (this.state === MessageWebSocket.CLOSED || !this.impl) return
+    if (failed) {
+      this.fail(new ConnectionResetException('The connection failed while sending'))
+      return
     }
-    while (!this.paused && this.impl === impl) {
-      let payloads: Buffer | null
-      const meta = takeMeta()
-      try {
-        payloads = impl.receiveBatch(meta)
-      } catch (nativeError) {
-        releaseMeta(meta)
-        const error = fromNative(nativeError)
-        // The keepalive's idle timeout drops the peer with 1006, as uWebSockets.js does: no error.
-        if (error instanceof TimeoutException) this.finish()
-        else this.fail(error)
-        return
-      }
-      if (payloads === null) {
-        releaseMeta(meta)
-        if (impl.armRead()) continue
-        return
-      }
-      const count = meta[0]
-      const ended = meta[1] === 1
-      let offset = 0
-      for (let i = 0; i < count; i++) {
-        const flags = meta[2 + 2 * i]
-        const length = meta[3 + 2 * i]
-        const payload = count === 1 ? payloads : payloads.subarray(offset, offset + length)
-        offset += length
-        try {
-          this.dispatchFrame(flags, payload)
-        } catch (error) {
-          // The app's uncaught exception, as from a net.Socket handler; the rest of the batch
-          // and the connection's wake-ups go on.
-          process.nextTick(() => {
-            throw error
-          })
-        }
-        if (this.state === MessageWebSocket.CLOSED) return
-      }
-      releaseMeta(meta)
-      if (ended) {
-        this.finish()
-        return
-      }
+    const limit = this.options.maxBackpressure ?? 0
+    if (limit > 0 && buffered > limit) {
+      this.fail(new TimeoutException(`The peer is not reading: ${buffered} bytes buffered (maxBackpressure ${limit})`))
+      return
+    }
+    if (this.needDrain) this.onWake()
+  }
+
+  /** @internal The runtime reported this socket: emit `drain` once the write buffer is under its mark. */
+  onWake(): void {
+    if (!this.needDrain || !this.impl || this.state === MessageWebSocket.CLOSED || this.pending > 0) return
+    if (this.impl.armWrite()) {
+      this.needDrain = false
+      this.buffered = this.impl.bufferedAmount
+      this.emit('drain')
     }
   }
 
-  private dispatchFrame(flags: number, payload: Buffer): void {
+  /** @internal One message or control frame, from the pump. */
+  onFrame(flags: number, payload: Buffer): void {
+    if (this.state === MessageWebSocket.CLOSED) return
+    if (this.paused) {
+      this.held.push([flags, payload])
+      return
+    }
     switch (flags & FrameOpcodes.FRAME_OP_BITMASK) {
       case FrameOpcodes.FRAME_OP_TEXT:
         this.emit('message', payload, false)
@@ -452,6 +438,28 @@ export class MessageWebSocket extends EventEmitter {
     }
   }
 
+  /** @internal Input ended, in order or with an error (thrown by `receiveBatch`). */
+  onEnd(failed: boolean): void {
+    if (this.paused && this.held.length > 0) {
+      // Deliver what was held first.
+      this.held.push([HELD_END, failed ? FAILED : EMPTY])
+      return
+    }
+    if (!failed || !this.impl) {
+      this.finish()
+      return
+    }
+    try {
+      this.impl.receiveBatch(new Uint32Array(4))
+      this.finish()
+    } catch (nativeError) {
+      const error = fromNative(nativeError)
+      // The keepalive's idle timeout drops the peer with 1006, as uWebSockets.js does: no error.
+      if (error instanceof TimeoutException) this.finish()
+      else this.fail(error)
+    }
+  }
+
   private fail(error: unknown): void {
     this.emitError(error)
     this.finish()
@@ -469,6 +477,8 @@ export class MessageWebSocket extends EventEmitter {
     if (impl) {
       pump.unlisten(impl.id)
       pump.release()
+      // Sends made before close() or terminate() still go out.
+      pump.outbox.flush()
       impl.close()
     }
     this.emit('close', this.closeCode, this.closeReason)
@@ -477,6 +487,33 @@ export class MessageWebSocket extends EventEmitter {
 
 /** Marks the internal constructor call that attaches an existing connection. */
 const ATTACH: unique symbol = Symbol('attach')
+
+/** The session for `target` (ws: or wss:), with TLS and proxy settings from `options`. */
+function clientSession(target: URL, options: MessageClientOptions): HTTPClientSession {
+  const host = target.hostname.replace(/^\[|\]$/g, '')
+  let session: HTTPClientSession
+  if (target.protocol === 'ws:') {
+    session = new HTTPClientSession(host, target.port === '' ? 80 : Number(target.port))
+  } else if (target.protocol === 'wss:') {
+    const context =
+      options.context ??
+      (options.ca === undefined && options.rejectUnauthorized !== false
+        ? Context.defaultClientContext()
+        : new Context(Context.TLS_CLIENT_USE, {
+            ca: options.ca,
+            verificationMode: options.rejectUnauthorized === false ? Context.VERIFY_NONE : Context.VERIFY_RELAXED,
+            loadDefaultCAs: true,
+          }))
+    session = new HTTPSClientSession(host, target.port === '' ? 443 : Number(target.port), context)
+  } else {
+    throw new InvalidArgumentException(`Unsupported URL scheme ${target.protocol} (expected ws: or wss:)`, target.href)
+  }
+  if (options.proxy) {
+    session.setProxy(options.proxy.host, options.proxy.port)
+    if (options.proxy.username !== undefined) session.setProxyCredentials(options.proxy.username, options.proxy.password ?? '')
+  }
+  return session
+}
 
 /** @internal The native settings of a message-mode connection with `options`. */
 export function messageConfig(options: MessageSocketOptions): NativeWebSocketConfig {

@@ -260,8 +260,7 @@ export class Socket {
 
   /** True for TLS connections (wss). */
   secure(): boolean {
-    this.open()
-    return false
+    return this.open().secure()
   }
 
   /** TCP half-close: no more data is received. */

@@ -67,7 +67,9 @@ export class WebSocket extends StreamSocket {
    * Poco's client constructors: connects `cs` to its host, sends `request` with the upgrade
    * fields added, and leaves the server's answer in `response` (also when the upgrade fails).
    * With non-empty `credentials`, a 401 is answered once (Basic or Digest) with the same key;
-   * a second 401 rejects with WS_ERR_UNAUTHORIZED.
+   * a second 401 rejects with WS_ERR_UNAUTHORIZED. An `HTTPSClientSession` makes it wss (TLS
+   * failures reject with `SSLException` or `CertificateValidationException`); a session proxy
+   * is tunnelled through with CONNECT (a refusal rejects with `HTTPException`, code = status).
    */
   static async connect(
     cs: HTTPClientSession,
@@ -87,6 +89,7 @@ export class WebSocket extends StreamSocket {
     credentials: HTTPCredentials | undefined,
     config: NativeWebSocketConfig,
   ): Promise<WebSocket> {
+    const proxy = cs._activeProxy()
     const handshake = await call(() =>
       native.connect(
         pump.native,
@@ -101,7 +104,12 @@ export class WebSocket extends StreamSocket {
           username: credentials?.getUsername() ?? '',
           password: credentials?.getPassword() ?? '',
           websocket: config,
+          proxyHost: proxy?.host,
+          proxyPort: proxy?.port,
+          proxyUsername: proxy?.username,
+          proxyPassword: proxy?.password,
         },
+        cs._tlsContext()?._native,
       ),
     )
     const answer = handshake.response()

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 
+import type { Context } from './Context'
 import { InvalidAccessException, WebSocketException } from './exceptions'
 import { HTTPStatus } from './HTTPResponse'
 import { HTTPServer } from './HTTPServer'
@@ -7,6 +8,7 @@ import { HTTPServerParams } from './HTTPServerParams'
 import type { HTTPServerRequest } from './HTTPServerRequest'
 import type { HTTPServerResponse } from './HTTPServerResponse'
 import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
+import { SecureServerSocket } from './SecureServerSocket'
 import { WebSocket } from './WebSocket'
 
 /** What `verifyClient` sees of an upgrade request (ws's `info`). */
@@ -48,6 +50,8 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   clientTracking?: boolean
   /** HTTP limits and timeouts of the underlying server. */
   params?: HTTPServerParams
+  /** Serve wss:// with this server `Context` (certificate chain and key). */
+  context?: Context
 }
 
 /**
@@ -71,7 +75,7 @@ export class WebSocketServer extends EventEmitter {
     const address = this.host.includes(':') ? `[${this.host}]:${options.port ?? 0}` : `${this.host}:${options.port ?? 0}`
     this.server = new HTTPServer(
       { createRequestHandler: () => ({ handleRequest: (request, response) => this.handleUpgrade(request, response) }) },
-      address,
+      options.context ? new SecureServerSocket(address, options.context) : address,
       options.params ?? new HTTPServerParams(),
     )
     this.server.onError = (error) => {
@@ -113,7 +117,7 @@ export class WebSocketServer extends EventEmitter {
     if (request.get('Upgrade', '').toLowerCase() !== 'websocket') {
       return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
     }
-    if (verifyClient && !(await verifyClient({ origin: request.get('Origin', ''), secure: false, req: request }))) {
+    if (verifyClient && !(await verifyClient({ origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
       return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
     }
     const offered = new Set(

@@ -1,5 +1,6 @@
 import type * as Native from '../native/index'
 import { fromNative } from './exceptions'
+import { Outbox } from './outbox'
 import { loadNative } from './loadNative'
 
 /** The napi binding, through the loader generated into native/ at the package root. */
@@ -9,6 +10,7 @@ export type NativeWebSocket = Native.NativeWebSocket
 export type NativeServer = Native.NativeServer
 export type NativeServerRequest = Native.NativeServerRequest
 export type NativeWebSocketConfig = Native.WebSocketConfig
+export type NativeTlsContext = Native.NativeTlsContext
 
 /** Runs a native call, turning its errors into Poco exception classes. */
 export function call<T>(fn: () => T): T {
@@ -31,18 +33,23 @@ interface Waiter {
  */
 class Pump {
   private readonly waiters = new Map<number, Set<Waiter>>()
-  /** Long-lived handlers (message-level sockets): called on every report for their id. */
-  private readonly listeners = new Map<number, () => void>()
+  /** Message-level sockets: their frames come with every dispatch. */
+  private readonly listeners = new Map<number, Listener>()
+  private readonly records = new Uint32Array(1 + 3 * 4096)
   private holds = 0
   readonly native = new native.NativePump(() => this.dispatch())
+  /** Sends of message-level sockets, handed over once per batch. */
+  readonly outbox = new Outbox(this.native)
 
-  /** Calls `onReady` on every report for handle `id` until `unlisten(id)`. */
-  listen(id: number, onReady: () => void): void {
-    this.listeners.set(id, onReady)
+  /** Makes `socket` message-level: `listener` gets its frames, wake-ups and end. */
+  listen(socket: NativeWebSocket, listener: Listener): void {
+    this.listeners.set(socket.id, listener)
+    this.native.listen(socket)
   }
 
   unlisten(id: number): void {
     this.listeners.delete(id)
+    this.native.unlisten(id)
   }
 
   /** Keeps the event loop alive (as an open net.Socket does) until the matching `release()`. */
@@ -89,24 +96,60 @@ class Pump {
     })
   }
 
+  /** One runtime report: every ready handle's frames and wake-ups, then the batch's sends. */
   private dispatch(): void {
-    for (const id of this.native.drain()) {
-      const listener = this.listeners.get(id)
-      if (listener) {
+    const records = this.records
+    this.outbox.dispatching = true
+    try {
+      const payloads = this.native.takeMessages(records)
+      const count = records[0]
+      let offset = 0
+      for (let i = 0; i < count; i++) {
+        const at = 1 + 3 * i
+        const id = records[at]
+        const kind = records[at + 1]
+        const length = records[at + 2]
+        let payload: Buffer = EMPTY
+        if (kind < RECORD_WAKE && length > 0) {
+          payload = offset === 0 && length === payloads!.length ? payloads! : payloads!.subarray(offset, offset + length)
+          offset += length
+        }
         try {
-          listener()
+          if (kind === RECORD_WAKE) {
+            this.listeners.get(id)?.onWake()
+            const waiters = this.waiters.get(id)
+            if (waiters) for (const waiter of [...waiters]) waiter.settle(true)
+          } else if (kind < RECORD_WAKE) {
+            this.listeners.get(id)?.onFrame(kind, payload)
+          } else {
+            this.listeners.get(id)?.onEnd(kind === RECORD_FAILED)
+          }
         } catch (error) {
-          // A throwing event handler is the app's uncaught exception, as with a net.Socket
-          // handler, but it must not cost the other handles of this batch their wake-up.
+          // The app's uncaught exception, as from a net.Socket handler; the rest of the batch
+          // still reaches the other handles.
           process.nextTick(() => {
             throw error
           })
         }
       }
-      const waiters = this.waiters.get(id)
-      if (waiters) for (const waiter of [...waiters]) waiter.settle(true)
+    } finally {
+      this.outbox.dispatching = false
+      this.outbox.flush()
     }
   }
+}
+
+const EMPTY = Buffer.alloc(0)
+const { RECORD_WAKE, RECORD_FAILED } = native
+
+/** What a message-level socket hears from the pump. */
+export interface Listener {
+  /** The handle was reported: a wait on the write buffer may be over. */
+  onWake(): void
+  /** One frame (a whole message, or a control frame) with its raw first header byte. */
+  onFrame(flags: number, payload: Buffer): void
+  /** Input ended: in order, or `failed` (the socket's `receiveBatch` throws the error). */
+  onEnd(failed: boolean): void
 }
 
 export const pump = new Pump()

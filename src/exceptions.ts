@@ -82,6 +82,26 @@ export class MessageException extends NetException {
 export class NotAuthenticatedException extends NetException {
   static override readonly pocoName: string = 'No authentication information found'
 }
+/** Poco's `HTTPException`; a proxy refusing CONNECT carries the HTTP status as `code`. */
+export class HTTPException extends NetException {
+  static override readonly pocoName: string = 'HTTP Exception'
+}
+/** Poco NetSSL's `SSLException`: a TLS handshake or record failure. */
+export class SSLException extends NetException {
+  static override readonly pocoName: string = 'SSL Exception'
+}
+/** A `Context` that cannot be built: unreadable file, bad PEM, key not matching the certificate. */
+export class SSLContextException extends SSLException {
+  static override readonly pocoName: string = 'SSL context exception'
+}
+/** The peer's certificate was not accepted; the message names the reason. */
+export class CertificateValidationException extends SSLException {
+  static override readonly pocoName: string = 'Certificate validation error'
+}
+/** The peer closed the connection during the TLS handshake. */
+export class SSLConnectionUnexpectedlyClosedException extends SSLException {
+  static override readonly pocoName: string = 'SSL connection unexpectedly closed'
+}
 
 /** The classes the native layer names in an error's `code` ("<Class>:<number>"). */
 const nativeKinds: Record<string, new (message?: string, code?: number) => Exception> = {
@@ -97,6 +117,11 @@ const nativeKinds: Record<string, new (message?: string, code?: number) => Excep
   InvalidSocketException,
   InvalidArgumentException,
   InvalidAccessException,
+  HTTPException,
+  SSLException,
+  SSLContextException,
+  CertificateValidationException,
+  SSLConnectionUnexpectedlyClosedException,
 }
 
 /** Turns an error thrown by the native addon into its Poco exception class. */

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use poco_websocket_core::auth::Credentials;
 use poco_websocket_core::client::{self, ClientOptions};
+use poco_websocket_core::dial::Route;
+use poco_websocket_core::proxy::Proxy;
 use poco_websocket_core::http::RequestHead;
 use poco_websocket_core::Error;
 
@@ -15,6 +17,7 @@ use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
 use crate::pump::NativePump;
 use crate::socket::NativeWebSocket;
+use crate::tls::NativeTlsContext;
 
 /// The response head of a handshake, flat for the boundary.
 #[napi(object)]
@@ -59,9 +62,16 @@ pub struct ConnectOptions {
     pub password: Option<String>,
     /// Settings of the connection.
     pub websocket: Option<WebSocketConfig>,
+    /// An HTTP proxy to tunnel through with CONNECT (Poco's `setProxy`); none when empty.
+    pub proxy_host: Option<String>,
+    pub proxy_port: Option<u32>,
+    /// Basic proxy credentials (Poco's `setProxyCredentials`); none when the username is empty.
+    pub proxy_username: Option<String>,
+    pub proxy_password: Option<String>,
 }
 
-/// Poco's client handshake on `host:port`; resolves to a [`NativeHandshake`] in every case.
+/// Poco's client handshake on `host:port`, over TLS with a client `tls` context (wss);
+/// resolves to a [`NativeHandshake`] in every case.
 #[napi]
 #[allow(clippy::too_many_arguments)]
 pub fn connect<'env>(
@@ -74,8 +84,23 @@ pub fn connect<'env>(
     version: String,
     header_list: Vec<String>,
     options: ConnectOptions,
+    tls: Option<&NativeTlsContext>,
 ) -> Result<PromiseRaw<'env, NativeHandshake>, JsError> {
     let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
+    if tls.is_some_and(|context| context.server()) {
+        return Err(invalid_argument("An HTTPSClientSession needs a client Context (CLIENT_USE)"));
+    }
+    let proxy = match options.proxy_host.filter(|host| !host.is_empty()) {
+        None => None,
+        Some(host) => Some(Proxy {
+            host,
+            port: options.proxy_port.and_then(|p| u16::try_from(p).ok()).ok_or_else(|| invalid_argument("Invalid proxy port"))?,
+            username: options.proxy_username.unwrap_or_default(),
+            password: options.proxy_password.unwrap_or_default(),
+        }),
+    };
+    let route = Route { tls: tls.map(|context| context.context.clone()), proxy };
+    let secure = route.tls.is_some();
     let request = RequestHead {
         method,
         uri,
@@ -93,7 +118,7 @@ pub fn connect<'env>(
     };
     let credentials = Credentials { username: options.username.unwrap_or_default(), password: options.password.unwrap_or_default() };
     let handshake = async move {
-        let outcome = client::connect(&host, port, request, client_options, Some(credentials), wake).await;
+        let outcome = client::connect_via(&host, port, &route, request, client_options, Some(credentials), wake).await;
         Ok(NativeHandshake {
             response: outcome.response.map(|head| ResponseInfo {
                 version: head.version.as_str().to_string(),
@@ -101,7 +126,7 @@ pub fn connect<'env>(
                 reason: head.reason.clone(),
                 headers: headers::to_flat(&head.headers),
             }),
-            result: Some(outcome.result.map(|connection| NativeWebSocket::new(connection, id))),
+            result: Some(outcome.result.map(|connection| NativeWebSocket::new(connection, id).with_secure(secure))),
         })
     };
     env.spawn_future(handshake).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))

@@ -9,9 +9,11 @@ mod client;
 mod config;
 mod errors;
 mod headers;
+mod messages;
 mod pump;
 mod server;
 mod socket;
+mod tls;
 
 /// The tokio runtime the connections run on: `POCO_WS_THREADS` worker threads, else the
 /// measured default.

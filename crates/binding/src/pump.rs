@@ -4,6 +4,7 @@
 //! first report after a drain schedules one threadsafe-function call, and JS then drains every
 //! id reported meanwhile. So a burst of frames on many connections costs one crossing.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use napi::bindgen_prelude::{Function, Result};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{check_status, sys, Env, Status};
 use napi_derive::napi;
-use poco_websocket_core::Wake;
+use poco_websocket_core::{Connection, Wake};
 
 type OnReady = ThreadsafeFunction<(), (), (), Status, false, true>;
 
@@ -19,6 +20,8 @@ pub struct PumpShared {
     on_ready: OnReady,
     ready: Mutex<Ready>,
     next_id: AtomicU32,
+    /// Message-level sockets: their frames are taken by `takeMessages`, for all of them at once.
+    pub(crate) listening: Mutex<HashMap<u32, Arc<Connection>>>,
 }
 
 #[derive(Default)]
@@ -40,16 +43,19 @@ impl NativePump {
     #[napi(constructor)]
     pub fn new(on_ready: Function<(), ()>) -> Result<Self> {
         let on_ready = on_ready.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?;
-        let shared = PumpShared { on_ready, ready: Mutex::default(), next_id: AtomicU32::new(1) };
+        let shared = PumpShared {
+            on_ready,
+            ready: Mutex::default(),
+            next_id: AtomicU32::new(1),
+            listening: Mutex::default(),
+        };
         Ok(NativePump { shared: Arc::new(shared) })
     }
 
     /// Ids of the handles that became ready since the last call.
     #[napi]
     pub fn drain(&self) -> Vec<u32> {
-        let mut ready = self.shared.lock();
-        ready.scheduled = false;
-        std::mem::take(&mut ready.ids)
+        self.shared.take_ready()
     }
 
     /// Keeps the event loop alive while JS waits for the runtime.
@@ -75,7 +81,7 @@ impl PumpShared {
         Arc::new(move || pump.report(id))
     }
 
-    fn report(&self, id: u32) {
+    pub(crate) fn report(&self, id: u32) {
         let mut ready = self.lock();
         ready.ids.push(id);
         let schedule = !std::mem::replace(&mut ready.scheduled, true);
@@ -87,5 +93,12 @@ impl PumpShared {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Ready> {
         self.ready.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The ids reported since the last call (the caller handles every one of them).
+    pub(crate) fn take_ready(&self) -> Vec<u32> {
+        let mut ready = self.lock();
+        ready.scheduled = false;
+        std::mem::take(&mut ready.ids)
     }
 }

@@ -14,6 +14,7 @@ use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
 use crate::pump::{NativePump, PumpShared};
 use crate::socket::NativeWebSocket;
+use crate::tls::NativeTlsContext;
 
 #[napi(object)]
 pub struct ServerConfig {
@@ -75,7 +76,8 @@ impl NativeServer {
     }
 }
 
-/// Binds `host:port` and starts accepting; resolves to the server.
+/// Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
+/// context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
 #[napi]
 pub fn listen<'env>(
     env: &'env Env,
@@ -83,7 +85,11 @@ pub fn listen<'env>(
     host: String,
     port: u32,
     config: ServerConfig,
+    tls: Option<&NativeTlsContext>,
 ) -> Result<PromiseRaw<'env, NativeServer>, JsError> {
+    if tls.is_some_and(|context| !context.server()) {
+        return Err(invalid_argument("A SecureServerSocket needs a server Context (SERVER_USE)"));
+    }
     let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
     let defaults = ServerOptions::default();
     let options = ServerOptions {
@@ -95,6 +101,7 @@ pub fn listen<'env>(
             max_bytes: config.max_head_bytes.map_or(defaults.head_limits.max_bytes, |n| n as usize),
             max_headers: config.max_header_fields.map_or(defaults.head_limits.max_headers, |n| n as usize),
         },
+        tls: tls.map(|context| context.context.clone()),
         ..defaults
     };
     let pump = pump.shared.clone();
@@ -150,6 +157,12 @@ impl NativeServerRequest {
         self.request.local.to_string()
     }
 
+    /// Poco's `HTTPServerRequest::secure()`: the request came over TLS.
+    #[napi(getter)]
+    pub fn secure(&self) -> bool {
+        self.request.secure
+    }
+
     #[napi(getter)]
     pub fn answered(&self) -> bool {
         self.request.is_answered()
@@ -171,7 +184,7 @@ impl NativeServerRequest {
         let id = self.pump.next_id();
         let config = config::apply(Default::default(), &options.unwrap_or_default());
         let connection = self.request.upgrade_with(head, config, self.pump.waker(id)).map_err(to_js)?;
-        Ok(NativeWebSocket::new(connection, id))
+        Ok(NativeWebSocket::new(connection, id).with_secure(self.request.secure))
     }
 }
 

@@ -2,6 +2,7 @@
 //! runtime; `armRead`/`armWrite` ask the pump for a wake-up when they would have to.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Uint32Array, Uint8Array};
 use napi_derive::napi;
@@ -15,8 +16,10 @@ use crate::errors::{invalid_argument, to_js, JsError};
 
 #[napi]
 pub struct NativeWebSocket {
-    connection: Connection,
+    /// Shared with the pump while the socket is a message-level one (`NativePump.listen`).
+    pub(crate) connection: Arc<Connection>,
     id: u32,
+    secure: bool,
 }
 
 #[napi(object)]
@@ -33,7 +36,13 @@ pub struct FrameInfo {
 
 impl NativeWebSocket {
     pub(crate) fn new(connection: Connection, id: u32) -> Self {
-        NativeWebSocket { connection, id }
+        NativeWebSocket { connection: Arc::new(connection), id, secure: false }
+    }
+
+    /// Marks a connection that runs over TLS.
+    pub(crate) fn with_secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
     }
 }
 
@@ -43,6 +52,12 @@ impl NativeWebSocket {
     #[napi(getter)]
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// Poco's `secure()`: the connection runs over TLS (wss).
+    #[napi]
+    pub fn secure(&self) -> bool {
+        self.secure
     }
 
     /// Poco's `Mode`: 0 server, 1 client.

@@ -1,18 +1,20 @@
-//! The client side of the opening handshake: connect, send the upgrade, verify the answer.
+//! The client side of the opening handshake: connect (through a proxy, over TLS: see
+//! [`crate::dial`]), send the upgrade, verify the answer.
 
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use crate::auth::{self, Credentials};
 use crate::connection::{Connection, ConnectionConfig, Role, Wake};
 use crate::defaults;
+use crate::dial::{dial, Route};
 use crate::error::Error;
 use crate::handshake;
 use crate::http::{self, HeadError, HeadLimits, RequestHead, ResponseHead};
+use crate::stream::Stream;
 
 /// `HTTPClientSession` settings the handshake uses.
 #[derive(Debug, Clone, Copy)]
@@ -48,13 +50,27 @@ pub struct Handshake {
 pub async fn connect(
     host: &str,
     port: u16,
+    request: RequestHead,
+    options: ClientOptions,
+    credentials: Option<Credentials>,
+    wake: Wake,
+) -> Handshake {
+    connect_via(host, port, &Route::default(), request, options, credentials, wake).await
+}
+
+/// [`connect`] along `route`: through its proxy (a CONNECT tunnel) and over TLS (wss) when it
+/// has them. The 401 retry, when it needs a new connection, takes the same route.
+pub async fn connect_via(
+    host: &str,
+    port: u16,
+    route: &Route,
     mut request: RequestHead,
     options: ClientOptions,
     credentials: Option<Credentials>,
     wake: Wake,
 ) -> Handshake {
     let failed = |response, error| Handshake { response, result: Err(error) };
-    let mut stream = match open(host, port, options.timeout).await {
+    let mut stream = match dial(host, port, route, options.timeout, options.head_limits).await {
         Ok(stream) => stream,
         Err(error) => return failed(None, error),
     };
@@ -70,7 +86,7 @@ pub async fn connect(
             request.headers.set("Authorization", value);
         }
         if !drain_body(&mut stream, &mut buf, &response, options).await {
-            stream = match open(host, port, options.timeout).await {
+            stream = match dial(host, port, route, options.timeout, options.head_limits).await {
                 Ok(stream) => stream,
                 Err(error) => return failed(Some(response), error),
             };
@@ -85,13 +101,14 @@ pub async fn connect(
         return failed(Some(response), error);
     }
     let (connection, starter) = Connection::with_config(Role::Client, options.connection, wake);
-    starter.start_tcp(stream, buf);
+    stream.start(starter, buf);
     Handshake { response: Some(response), result: Ok(connection) }
 }
 
-/// Sends `request` and reads the response head, within the HTTP timeout.
+/// Sends `request` and reads the response head, within the HTTP timeout. A TLS failure on the
+/// way (a TLS 1.3 server rejecting our certificate after the handshake) is reported as such.
 async fn exchange(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     buf: &mut BytesMut,
     request: &RequestHead,
     options: ClientOptions,
@@ -100,12 +117,13 @@ async fn exchange(
         stream.write_all(&request.encode()).await?;
         http::read_response_head(stream, buf, options.head_limits).await.map_err(response_error)
     };
-    timeout(options.timeout, exchange).await.unwrap_or(Err(Error::Timeout))
+    let result = timeout(options.timeout, exchange).await.unwrap_or(Err(Error::Timeout));
+    result.map_err(|error| stream.take_tls_failure().unwrap_or(error))
 }
 
 /// Reads and drops the body of a 401 so the connection can carry the retry; `false` when the
 /// connection cannot be reused (no length, too long, or the server closes it).
-async fn drain_body(stream: &mut TcpStream, buf: &mut BytesMut, response: &ResponseHead, options: ClientOptions) -> bool {
+async fn drain_body(stream: &mut Stream, buf: &mut BytesMut, response: &ResponseHead, options: ClientOptions) -> bool {
     let closes = response.headers.has_token("Connection", "close")
         || (response.version == http::Version::HTTP_1_0 && !response.headers.has_token("Connection", "keep-alive"));
     let length = response.headers.get("Content-Length").and_then(|v| v.parse::<usize>().ok());
@@ -115,28 +133,6 @@ async fn drain_body(stream: &mut TcpStream, buf: &mut BytesMut, response: &Respo
         }
         _ => false,
     }
-}
-
-async fn open(host: &str, port: u16, limit: Duration) -> Result<TcpStream, Error> {
-    let addresses: Vec<_> = match tokio::net::lookup_host((host, port)).await {
-        Ok(addresses) => addresses.collect(),
-        Err(_) => return Err(Error::HostNotFound(host.to_string())),
-    };
-    let mut last = Error::HostNotFound(host.to_string());
-    for address in addresses {
-        match timeout(limit, TcpStream::connect(address)).await {
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last = Error::ConnectionRefused(address.to_string());
-            }
-            Ok(Err(error)) => last = error.into(),
-            Err(_) => last = Error::Timeout,
-        }
-    }
-    Err(last)
 }
 
 fn response_error(error: HeadError) -> Error {

@@ -61,6 +61,16 @@ pub enum Error {
     InvalidArgument(String),
     /// `InvalidAccessException`.
     InvalidAccess(String),
+    /// `SSLException`: a TLS handshake or record failure other than the ones below.
+    Ssl(String),
+    /// `SSLContextException`: a `Context` that cannot be built (bad PEM, key mismatch, …).
+    SslContext(String),
+    /// `CertificateValidationException`: the peer's certificate was not accepted.
+    CertificateValidation(String),
+    /// `SSLConnectionUnexpectedlyClosedException`: the peer closed during the TLS handshake.
+    SslClosed(String),
+    /// `HTTPException` with the HTTP status as its code (a proxy refusing CONNECT).
+    Http { status: u16, message: String },
 }
 
 impl Error {
@@ -83,6 +93,11 @@ impl Error {
             Error::InvalidSocket => "InvalidSocketException",
             Error::InvalidArgument(_) => "InvalidArgumentException",
             Error::InvalidAccess(_) => "InvalidAccessException",
+            Error::Ssl(_) => "SSLException",
+            Error::SslContext(_) => "SSLContextException",
+            Error::CertificateValidation(_) => "CertificateValidationException",
+            Error::SslClosed(_) => "SSLConnectionUnexpectedlyClosedException",
+            Error::Http { .. } => "HTTPException",
         }
     }
 
@@ -94,6 +109,7 @@ impl Error {
             Error::ConnectionReset => 104,
             Error::ConnectionAborted => 103,
             Error::ConnectionRefused(_) => 111,
+            Error::Http { status, .. } => *status as i32,
             _ => 0,
         }
     }
@@ -106,8 +122,12 @@ impl Error {
             | Error::HostNotFound(m)
             | Error::Message(m)
             | Error::InvalidArgument(m)
-            | Error::InvalidAccess(m) => m.clone(),
-            Error::Io { message, .. } => message.clone(),
+            | Error::InvalidAccess(m)
+            | Error::Ssl(m)
+            | Error::SslContext(m)
+            | Error::CertificateValidation(m)
+            | Error::SslClosed(m) => m.clone(),
+            Error::Io { message, .. } | Error::Http { message, .. } => message.clone(),
             _ => String::new(),
         }
     }

@@ -2,19 +2,24 @@
 //!
 //! Layers, bottom up: [`frame`] (codec), [`http`] (message heads), [`handshake`] (upgrade rules),
 //! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
-//! connection is born). Nothing here knows about Node; the binding crate only bridges.
+//! connection is born). [`dial`], [`proxy`], [`tls`] and [`stream`] carry a connection over a
+//! CONNECT tunnel and TLS (wss). Nothing here knows about Node; the binding crate only bridges.
 
 pub mod auth;
 pub mod client;
 pub mod connection;
 pub mod defaults;
+pub mod dial;
 pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod http;
 pub mod protocol;
+pub mod proxy;
 pub mod server;
 pub mod socket;
+pub mod stream;
+pub mod tls;
 pub mod transport;
 
 pub use connection::{Batch, Connection, ConnectionConfig, Role, Wake};

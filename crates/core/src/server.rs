@@ -1,5 +1,7 @@
 //! The HTTP/1.1 listener behind `HTTPServer`: it reads requests, hands them to the caller in
 //! batches, and writes the caller's answer, which is either a plain response or an upgrade.
+//! With a server TLS context it is Poco's `HTTPServer` on a `SecureServerSocket`: every
+//! connection starts with a TLS handshake.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -18,6 +20,8 @@ use crate::defaults;
 use crate::error::Error;
 use crate::handshake;
 use crate::http::{self, HeadError, HeadLimits, RequestHead, ResponseHead};
+use crate::stream::Stream;
+use crate::tls;
 
 /// `HTTPServerParams` as far as the listener uses them.
 #[derive(Debug, Clone)]
@@ -31,6 +35,8 @@ pub struct ServerOptions {
     pub max_body: usize,
     /// Requests waiting for the caller beyond this many are answered 503 (Poco's `maxQueued`).
     pub max_queued: usize,
+    /// A server TLS context: the listener speaks TLS only (wss).
+    pub tls: Option<tls::Context>,
 }
 
 impl Default for ServerOptions {
@@ -42,6 +48,7 @@ impl Default for ServerOptions {
             head_limits: HeadLimits::default(),
             max_body: defaults::MAX_REQUEST_BODY,
             max_queued: defaults::MAX_QUEUED_REQUESTS,
+            tls: None,
         }
     }
 }
@@ -65,6 +72,8 @@ pub struct IncomingRequest {
     pub body: Vec<u8>,
     pub peer: SocketAddr,
     pub local: SocketAddr,
+    /// The request came over TLS (Poco's `HTTPServerRequest::secure()`).
+    pub secure: bool,
     reply: Option<oneshot::Sender<Reply>>,
 }
 
@@ -206,14 +215,36 @@ async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>, mut stopp
 }
 
 async fn serve_connection(
-    mut stream: TcpStream,
+    tcp: TcpStream,
     peer: SocketAddr,
     shared: Arc<ServerShared>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
-    let Ok(local) = stream.local_addr() else { return };
+    let _ = tcp.set_nodelay(true);
+    let Ok(local) = tcp.local_addr() else { return };
     let options = &shared.options;
+    let mut stream = match &options.tls {
+        None => Stream::Plain(tcp),
+        Some(context) => {
+            let accepted = tokio::select! {
+                _ = stopped.changed() => return,
+                accepted = timeout(options.timeout, tls::accept(context, tcp)) => accepted,
+            };
+            match accepted {
+                Ok(Ok(tls::Accepted::Secure(tls))) => Stream::tls(*tls, &peer.to_string()),
+                // nginx's courtesy: a plain HTTP request gets a plain answer saying why.
+                Ok(Ok(tls::Accepted::PlainText(tcp))) => {
+                    let mut head = ResponseHead::new(http::Version::HTTP_1_1, 400);
+                    head.reason = "The plain HTTP request was sent to HTTPS port".into();
+                    return reject_with(Stream::Plain(tcp), head, options).await;
+                }
+                // A failed handshake (unknown CA, no client certificate, …) or a silent client
+                // concerns that connection only.
+                Ok(Err(_)) | Err(_) => return,
+            }
+        }
+    };
+    let secure = stream.is_secure();
     let mut buf = BytesMut::new();
     loop {
         let read = tokio::select! {
@@ -230,7 +261,7 @@ async fn serve_connection(
         let keep_alive = options.keep_alive && head.keep_alive();
         let version = head.version;
         let (reply, answer) = oneshot::channel();
-        if !shared.push(IncomingRequest { head, body, peer, local, reply: Some(reply) }) {
+        if !shared.push(IncomingRequest { head, body, peer, local, secure, reply: Some(reply) }) {
             return reject(stream, 503, options).await;
         }
         match answer.await {
@@ -253,7 +284,7 @@ async fn serve_connection(
             Ok(Reply::Upgrade { mut head, starter }) => {
                 finish(&mut head, options);
                 match stream.write_all(&head.encode()).await {
-                    Ok(()) => starter.start_tcp(stream, buf),
+                    Ok(()) => stream.start(starter, buf),
                     Err(error) => starter.fail(error.into()),
                 }
                 return;
@@ -270,7 +301,7 @@ enum Rejection {
 }
 
 async fn read_request(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     buf: &mut BytesMut,
     options: &ServerOptions,
 ) -> Result<(RequestHead, Vec<u8>), Rejection> {
@@ -297,8 +328,11 @@ async fn read_request(
 }
 
 /// Answers a request the caller never saw (malformed, too large, too slow) and closes.
-async fn reject(mut stream: TcpStream, status: u16, options: &ServerOptions) {
-    let mut head = ResponseHead::new(http::Version::HTTP_1_1, status);
+async fn reject(stream: Stream, status: u16, options: &ServerOptions) {
+    reject_with(stream, ResponseHead::new(http::Version::HTTP_1_1, status), options).await
+}
+
+async fn reject_with(mut stream: Stream, mut head: ResponseHead, options: &ServerOptions) {
     head.headers.set("Content-Length", "0");
     head.headers.set("Connection", "Close");
     finish(&mut head, options);
@@ -308,7 +342,7 @@ async fn reject(mut stream: TcpStream, status: u16, options: &ServerOptions) {
 
 /// Sends FIN, then reads and drops what the client still sends (bounded), so that closing with
 /// unread input does not make the OS send RST and destroy the answer before the client reads it.
-async fn linger_close(mut stream: TcpStream) {
+async fn linger_close(mut stream: Stream) {
     let _ = stream.shutdown().await;
     let mut sink = [0u8; 4096];
     let drain = async { while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {} };

@@ -608,6 +608,16 @@ impl Starter {
         self.launch(reader, writer, buffered, None);
     }
 
+    /// [`start`](Self::start) for a stream over a TCP socket it hides (TLS): the socket-option
+    /// calls and the lingering close go to `socket`.
+    pub fn start_with_socket<S>(self, stream: S, buffered: BytesMut, socket: SocketHandle)
+    where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
+        let (reader, writer) = tokio::io::split(stream);
+        self.launch(reader, writer, buffered, Some(socket));
+    }
+
     /// [`start`](Self::start) for TCP: the reader, the writer and the socket-option calls share
     /// one descriptor.
     pub fn start_tcp(self, stream: TcpStream, buffered: BytesMut) {

@@ -11,6 +11,9 @@ use poco_websocket_core::server::{IncomingRequest, Server};
 use poco_websocket_core::Wake;
 use tokio::sync::Notify;
 
+pub mod echo;
+pub mod pki;
+
 /// Every socket test finishes within this, or fails instead of hanging.
 pub const LIMIT: Duration = Duration::from_secs(10);
 

@@ -1,0 +1,77 @@
+import type { NativePump } from '../native/index'
+
+/** A socket with sends in the outbox: told how many bytes are buffered once they are handed over. */
+export interface Sender {
+  /** After a flush with this socket's sends: `buffered` bytes wait in its write buffer. */
+  afterFlush(buffered: number, failed: boolean): void
+  /** The socket's handle id. */
+  readonly _id: number
+  /** Set while the socket has sends in the current outbox. */
+  _queued: boolean
+}
+
+/** Flushed at once when this many payload bytes wait, so the outbox stays small. */
+const FLUSH_BYTES = 1024 * 1024
+
+/**
+ * The sends of every message-level socket, handed to the runtime in one call per batch (at the
+ * end of a pump dispatch, or in a microtask for sends made elsewhere): a message costs no napi
+ * call of its own. Payloads are not copied before the flush, as with a net.Socket write.
+ */
+export class Outbox {
+  private meta = new Uint32Array(3 * 256)
+  private count = 0
+  private payloads: Uint8Array[] = []
+  private bytes = 0
+  private senders: Sender[] = []
+  private scheduled = false
+  /** Set during a pump dispatch, which flushes when it is done. */
+  dispatching = false
+
+  constructor(private readonly pump: NativePump) {}
+
+  send(id: number, flags: number, payload: Uint8Array, sender: Sender): void {
+    if (this.count * 3 === this.meta.length) {
+      const grown = new Uint32Array(this.meta.length * 2)
+      grown.set(this.meta)
+      this.meta = grown
+    }
+    const at = this.count * 3
+    this.meta[at] = id
+    this.meta[at + 1] = flags
+    this.meta[at + 2] = payload.length
+    this.count++
+    if (payload.length > 0) this.payloads.push(payload)
+    this.bytes += payload.length
+    if (!sender._queued) {
+      sender._queued = true
+      this.senders.push(sender)
+    }
+    if (this.bytes >= FLUSH_BYTES) this.flush()
+    else if (!this.dispatching && !this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.flush())
+    }
+  }
+
+  /** Hands every queued send to the runtime, then tells each socket its buffered bytes. */
+  flush(): void {
+    this.scheduled = false
+    if (this.count === 0) return
+    const { meta, count, senders } = this
+    const data = this.payloads.length === 1 ? this.payloads[0] : Buffer.concat(this.payloads, this.bytes)
+    this.count = 0
+    this.payloads = []
+    this.bytes = 0
+    this.senders = []
+    const failed = new Set(this.pump.sendFrames(meta, count, data).map((index) => meta[index * 3]))
+    // The last record of each socket carries its buffered bytes after all of its sends.
+    const buffered = new Map<number, number>()
+    for (let i = 0; i < count; i++) buffered.set(meta[i * 3], meta[i * 3 + 2])
+    if (meta.length > 3 * 256) this.meta = new Uint32Array(3 * 256)
+    for (const sender of senders) {
+      sender._queued = false
+      sender.afterFlush(buffered.get(sender._id) ?? 0, failed.has(sender._id))
+    }
+  }
+}
