@@ -2,13 +2,13 @@
 // each other, connect against a ws server, broadcast between two clients, and the error exits.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import * as net from 'node:net'
-import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 
 import test, { type ExecutionContext } from 'ava'
 import { WebSocketServer as WSServer } from 'ws'
+
+import { makePki } from './pki'
 
 const CLI = path.join(__dirname, '..', 'cli', 'poco-ws.js')
 /** How long any one expected line may take. */
@@ -111,9 +111,9 @@ async function run(t: ExecutionContext, args: string[]): Promise<{ code: number 
 }
 
 /** `poco-ws serve …args --port 0`; resolves once it listens, with its port. */
-async function serve(t: ExecutionContext, args: string[]): Promise<{ server: Cli; port: number }> {
+async function serve(t: ExecutionContext, args: string[], scheme = 'ws'): Promise<{ server: Cli; port: number }> {
   const server = cli(t, ['serve', '--port', '0', ...args])
-  const [, port] = await server.waitFor('stderr', /^listening on ws:\/\/127\.0\.0\.1:(\d+)\//)
+  const [, port] = await server.waitFor('stderr', new RegExp(`^listening on ${scheme}://127\\.0\\.0\\.1:(\\d+)/`))
   return { server, port: Number(port) }
 }
 
@@ -164,21 +164,36 @@ test('connect: a refused connection exits with 1 and says so', async (t) => {
   t.regex(stderr, new RegExp(`^error: connection refused by 127\\.0\\.0\\.1:${port}`))
 })
 
-test('connect: wss:// with --ca/--insecure reaches the TLS layer (or says this build has none)', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'poco-ws-ca-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const ca = path.join(dir, 'ca.pem')
-  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n')
-  const port = await freePort()
-  for (const options of [['--ca', ca], ['--insecure']]) {
-    const { code, stderr } = await run(t, ['connect', ...options, `wss://127.0.0.1:${port}/`])
-    t.is(code, 1)
-    // Without TLS in the build: a clear error. With TLS: nothing listens there.
-    t.regex(stderr, /^error: (TLS support is not available in this build|connection refused)/)
-  }
-  const missing = await run(t, ['connect', '--ca', path.join(dir, 'nope.pem'), `wss://127.0.0.1:${port}/`])
+test('serve --cert/--key and connect wss:// with --ca, without it (certificate error) and with --insecure', async (t) => {
+  const pki = makePki()
+  t.teardown(() => pki.remove())
+  const { server, port } = await serve(t, ['--echo', '--cert', pki.server.certificateFile, '--key', pki.server.keyFile], 'wss')
+  const url = `wss://localhost:${port}/`
+
+  const trusted = cli(t, ['connect', '--ca', pki.caFile, url])
+  trusted.send('over tls')
+  await trusted.waitFor('stdout', /^< over tls$/)
+  trusted.end()
+  t.is(await trusted.exitCode(), 0)
+
+  const untrusted = await run(t, ['connect', url])
+  t.is(untrusted.code, 1)
+  t.regex(untrusted.stderr, new RegExp(`^error: TLS certificate verification failed for localhost:${port}: .*--insecure skips the check`))
+
+  const insecure = cli(t, ['connect', '--insecure', url])
+  insecure.send('unverified')
+  await insecure.waitFor('stdout', /^< unverified$/)
+  insecure.end()
+  t.is(await insecure.exitCode(), 0)
+  // The untrusted client gave up during the TLS handshake: two WebSocket connections.
+  await server.waitFor('stderr', /^#2 disconnected: 1000$/)
+
+  const missing = await run(t, ['connect', '--ca', `${pki.caFile}.missing`, url])
   t.is(missing.code, 2)
   t.regex(missing.stderr, /^error: cannot read the CA file/)
+  const half = await run(t, ['serve', '--port', '0', '--cert', pki.server.certificateFile])
+  t.is(half.code, 2)
+  t.regex(half.stderr, /^error: --cert and --key go together/)
 })
 
 test('serve --echo and connect: text and binary round trips, close 1000 when stdin ends, logs on stderr', async (t) => {

@@ -13,10 +13,13 @@ import * as readline from 'node:readline'
 import { parseArgs } from 'node:util'
 
 import {
+  CertificateValidationException,
   ConnectionRefusedException,
+  Context,
   Exception,
   HostNotFoundException,
   MessageWebSocket,
+  SSLException,
   TimeoutException,
   WebSocketException,
   WebSocketServer,
@@ -61,18 +64,19 @@ Options:
   -s, --subprotocol <name>     offer a subprotocol (repeatable)
   -b, --binary                 send stdin lines as binary messages (their UTF-8 bytes)
   -w, --wait <seconds>         when stdin ends, wait this long for replies before closing
-      --ca <file>              trust the CA certificates in <file> (PEM) for wss://
-  -k, --insecure               do not verify the server's certificate for wss://
+      --ca <file>              for wss://: also trust the CA certificate(s) in <file> (PEM)
+  -k, --insecure               for wss://: do not verify the server's certificate
   -h, --help                   show this help
 
 Exits with 0 when the connection closes with 1000, 1001 or no status code, 1 on a
 connection error or any other close code, 2 on a usage error or a bad URL.
 `
 
-const SERVE_HELP = `Usage: poco-ws serve --port N [--host H] [--echo | --broadcast]
+const SERVE_HELP = `Usage: poco-ws serve --port N [--host H] [--echo | --broadcast] [--cert F --key F]
 
-Runs a WebSocket server on ws://H:N/ (any path). Connects and disconnects are logged to
-stderr. Ctrl+C (SIGINT) or SIGTERM closes every client with 1001 and exits.
+Runs a WebSocket server on ws://H:N/ (any path; wss:// with --cert and --key). Connects and
+disconnects are logged to stderr. Ctrl+C (SIGINT) or SIGTERM closes every client with 1001
+and exits.
 
 Modes:
   --echo           send every message back to its sender
@@ -83,23 +87,13 @@ Modes:
 Options:
   -p, --port <N>   port to listen on (0 picks a free one; the log says which)
       --host <H>   address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+      --cert <F>   serve wss://: the server certificate (chain), PEM
+      --key <F>    serve wss://: its private key, PEM
   -h, --help       show this help
 `
 
 /** A usage error: printed with a hint and exit code 2. */
 class UsageError extends Error {}
-
-/**
- * TLS settings for wss:// URLs, passed through to `MessageWebSocket`. This build's
- * `MessageWebSocket` has no TLS yet and rejects wss: ("Unsupported URL scheme"); once it gains
- * TLS these reach it unchanged.
- */
-interface TlsClientOptions {
-  /** CA certificates (PEM) trusted for the server's certificate. */
-  ca?: Buffer
-  /** false: do not verify the server's certificate (--insecure). */
-  rejectUnauthorized?: boolean
-}
 
 function main(argv: string[]): void {
   const [command, ...rest] = argv
@@ -156,16 +150,10 @@ function connect(args: string[]): void {
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <url>' : 'too many arguments')
   const url = parseUrl(positionals[0])
   const headers = parseHeaders(values.header ?? [])
-  const tls: TlsClientOptions = {}
-  if (values.ca !== undefined) {
-    try {
-      tls.ca = readFileSync(values.ca)
-    } catch (error) {
-      throw new UsageError(`cannot read the CA file '${values.ca}': ${(error as Error).message}`)
-    }
-  }
-  if (values.insecure) tls.rejectUnauthorized = false
-  const options: MessageClientOptions & TlsClientOptions = { headers, closeTimeout: CLOSE_WAIT_MS, ...tls }
+  const options: MessageClientOptions = { headers, closeTimeout: CLOSE_WAIT_MS }
+  // wss:// only: the CAs to trust besides the default roots, or no verification at all.
+  if (values.ca !== undefined) options.ca = readPem(values.ca, 'CA')
+  if (values.insecure) options.rejectUnauthorized = false
   const binary = values.binary ?? false
   const waitMs = Number(values.wait) * 1000
   if (values.wait.trim() === '' || !Number.isFinite(waitMs) || waitMs < 0) throw new UsageError(`invalid --wait '${values.wait}'`)
@@ -192,7 +180,13 @@ function connect(args: string[]): void {
     stream.write(`${line}\n`)
     if (interactive && !closing) rl.prompt(true)
   }
-  const send = (line: string): void => void ws.send(binary ? Buffer.from(line) : line, { binary })
+  const send = (line: string): void => {
+    // Backpressure: stop reading stdin until the write buffer drains (`cat big-file | poco-ws …`).
+    if (!ws.send(binary ? Buffer.from(line) : line, { binary })) {
+      rl.pause()
+      ws.once('drain', () => rl.resume())
+    }
+  }
   const startClose = (): void => {
     if (closing) return
     closing = true
@@ -289,9 +283,10 @@ function describeClientError(error: unknown, url: URL): string {
   if (error instanceof ConnectionRefusedException) return `connection refused by ${where} (is the server running?)`
   if (error instanceof HostNotFoundException) return `host not found: ${url.hostname}`
   if (error instanceof TimeoutException) return `timed out (${where}): ${error.message}`
-  if (error instanceof Exception && /Unsupported URL scheme wss:/.test(error.message)) {
-    return `TLS support is not available in this build: cannot connect to ${url.href} (use ws://)`
+  if (error instanceof CertificateValidationException) {
+    return `TLS certificate verification failed for ${where}: ${error.message} (--ca <file> trusts a CA, --insecure skips the check)`
   }
+  if (error instanceof SSLException) return `TLS error (${where}): ${error.displayText()}`
   if (error instanceof WebSocketException) return `WebSocket handshake or protocol error: ${error.message}`
   if (error instanceof Exception) return error.displayText()
   return error instanceof Error ? error.message : String(error)
@@ -307,6 +302,8 @@ function serve(args: string[]): void {
       host: { type: 'string', default: '127.0.0.1' },
       echo: { type: 'boolean' },
       broadcast: { type: 'boolean' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -318,11 +315,23 @@ function serve(args: string[]): void {
   const port = Number(values.port)
   if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`invalid port '${values.port}'`)
   if (values.echo && values.broadcast) throw new UsageError('--echo and --broadcast exclude each other')
+  if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together')
+  let context: Context | undefined
+  if (values.cert !== undefined && values.key !== undefined) {
+    const certificate = readPem(values.cert, 'certificate').toString()
+    const privateKey = readPem(values.key, 'key').toString()
+    try {
+      context = new Context(Context.TLS_SERVER_USE, { certificate, privateKey })
+    } catch (error) {
+      throw new UsageError(`cannot use --cert/--key: ${error instanceof Exception ? error.displayText() : String(error)}`)
+    }
+  }
   const host = values.host
+  const scheme = context ? 'wss' : 'ws'
   const mode = values.echo ? 'echo' : values.broadcast ? 'broadcast' : 'interactive'
   const log = (line: string): void => void process.stderr.write(`${line}\n`)
 
-  const server = new WebSocketServer({ host, port })
+  const server = new WebSocketServer({ host, port, context })
   let listening = false
   let nextId = 1
   server.on('error', (error: unknown) => {
@@ -334,7 +343,7 @@ function serve(args: string[]): void {
   server.on('listening', () => {
     listening = true
     const shown = host.includes(':') ? `[${host}]` : host
-    log(`listening on ws://${shown}:${server.address().port}/ (${mode})`)
+    log(`listening on ${scheme}://${shown}:${server.address().port}/ (${mode})`)
   })
   server.on('connection', (ws: MessageWebSocket, request) => {
     const id = nextId++
@@ -388,6 +397,15 @@ function serve(args: string[]): void {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/** The contents of a PEM file named on the command line. */
+function readPem(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (error) {
+    throw new UsageError(`cannot read the ${what} file '${file}': ${(error as Error).message}`)
+  }
+}
 
 function version(): string {
   // dist/cli/poco-ws.js → the package root.
