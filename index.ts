@@ -27,6 +27,7 @@ export {
   type Data,
   type Message,
   type MessageClientOptions,
+  type MessageProxyOptions,
   type MessageSocketOptions,
 } from './src/MessageWebSocket'
 export { WebSocketServer, type ClientInfo, type ServerAddress, type WebSocketServerOptions } from './src/WebSocketServer'

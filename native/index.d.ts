@@ -26,10 +26,11 @@ export declare class NativePump {
    * Takes what the runtime reported since the last call: `meta` receives the record count,
    * then records [id, kind, length]: a WAKE record for every reported id, then the frames
    * of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
-   * input ended. The payloads come back to back in the returned buffer (null when none).
+   * input ended. The first returned buffer holds the payloads under LARGE_PAYLOAD back to
+   * back; each larger payload follows in a buffer of its own, in record order.
    * What does not fit in `meta` or the byte budget is reported again for the next call.
    */
-  takeMessages(meta: Uint32Array): Buffer | null
+  takeMessages(meta: Uint32Array): Array<Buffer>
   /**
    * Sends `count` frames: records [id, flags, length] in `meta`, payloads back to back in
    * `data`. Each record's length is replaced by the bytes then buffered for its socket.
@@ -201,6 +202,9 @@ export interface FrameInfo {
   flags: number
 }
 
+/** Payloads from this size come in a buffer of their own (no copy) instead of the shared one. */
+export declare const LARGE_PAYLOAD: number
+
 /**
  * Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
  * context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
@@ -214,6 +218,8 @@ export interface MessageDefaults {
   pingIntervalMs: number
   idleTimeoutMs: number
   highWaterMark: number
+  outboxFlushBytes: number
+  iteratorHighWater: number
 }
 
 /** Poco's `HTTPResponse::getReasonForStatus`. */

@@ -845,6 +845,7 @@ module.exports.closePayload = nativeBinding.closePayload
 module.exports.computeAccept = nativeBinding.computeAccept
 module.exports.connect = nativeBinding.connect
 module.exports.createKey = nativeBinding.createKey
+module.exports.LARGE_PAYLOAD = nativeBinding.LARGE_PAYLOAD
 module.exports.listen = nativeBinding.listen
 module.exports.messageDefaults = nativeBinding.messageDefaults
 module.exports.reasonFor = nativeBinding.reasonFor

@@ -6,17 +6,29 @@ import { InvalidArgumentException, SSLContextException } from './exceptions'
 
 /** Poco's `Context::Usage`: the side, and the lowest protocol version. */
 export enum ContextUsage {
+  /** Client; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3. */
   TLS_CLIENT_USE = 0,
+  /** Server; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3. */
   TLS_SERVER_USE = 1,
+  /** Client (deprecated in Poco; any protocol version). Here TLS 1.2 and 1.3. */
   CLIENT_USE = 2,
+  /** Server (deprecated in Poco; any protocol version). Here TLS 1.2 and 1.3. */
   SERVER_USE = 3,
+  /** Client; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   TLSV1_CLIENT_USE = 4,
+  /** Server; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   TLSV1_SERVER_USE = 5,
+  /** Client; Poco: TLS 1.1 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   TLSV1_1_CLIENT_USE = 6,
+  /** Server; Poco: TLS 1.1 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   TLSV1_1_SERVER_USE = 7,
+  /** Client, TLS 1.2 or higher (1.2 and 1.3). */
   TLSV1_2_CLIENT_USE = 8,
+  /** Server, TLS 1.2 or higher (1.2 and 1.3). */
   TLSV1_2_SERVER_USE = 9,
+  /** Client, TLS 1.3 only. */
   TLSV1_3_CLIENT_USE = 10,
+  /** Server, TLS 1.3 only. */
   TLSV1_3_SERVER_USE = 11,
 }
 
@@ -41,18 +53,29 @@ export type Pem = string | Buffer
  * ignored: rustls picks its own safe cipher suites and groups, and limits chain length itself.
  */
 export interface ContextParams {
+  /** File with our private key (PEM: PKCS#8, PKCS#1 or SEC1), or PEM text; may also hold the certificate. */
   privateKeyFile?: string
+  /** File with our certificate chain (PEM, leaf first), or PEM text; may also hold the key. */
   certificateFile?: string
   /** A PEM file, a directory of PEM files, or PEM text. */
   caLocation?: string
+  /** Our private key as PEM text or bytes, instead of `privateKeyFile`. */
   privateKey?: Pem
+  /** Our certificate chain as PEM text or bytes (leaf first), instead of `certificateFile`. */
   certificate?: Pem
+  /** CA certificates to trust, as PEM text or bytes (one or several), in addition to `caLocation`. */
   ca?: Pem | Pem[]
+  /** How the peer is verified; default `VERIFY_RELAXED`, as in Poco. */
   verificationMode?: VerificationMode
+  /** Poco's maximum chain length; accepted and ignored (rustls bounds chains itself). */
   verificationDepth?: number
+  /** Also trust the default roots (Mozilla's, bundled, plus the system store); a client with no CA uses them anyway. */
   loadDefaultCAs?: boolean
+  /** Poco's OpenSSL cipher list; accepted and ignored (rustls picks its own safe suites). */
   cipherList?: string
+  /** Poco's Diffie-Hellman parameters file; accepted and ignored. */
   dhParamsFile?: string
+  /** Poco's ECDH curve; accepted and ignored (rustls picks its own groups). */
   ecdhCurve?: string
 }
 
@@ -106,21 +129,37 @@ const toBuffer = (pem: Pem): Buffer => (typeof pem === 'string' ? Buffer.from(pe
  * bundled, plus the system store where present), as does any context with `loadDefaultCAs`.
  */
 export class Context {
+  /** `ContextUsage.TLS_CLIENT_USE`: Client; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3. */
   static readonly TLS_CLIENT_USE = ContextUsage.TLS_CLIENT_USE
+  /** `ContextUsage.TLS_SERVER_USE`: Server; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3. */
   static readonly TLS_SERVER_USE = ContextUsage.TLS_SERVER_USE
+  /** `ContextUsage.CLIENT_USE`: Client (deprecated in Poco; any protocol version). Here TLS 1.2 and 1.3. */
   static readonly CLIENT_USE = ContextUsage.CLIENT_USE
+  /** `ContextUsage.SERVER_USE`: Server (deprecated in Poco; any protocol version). Here TLS 1.2 and 1.3. */
   static readonly SERVER_USE = ContextUsage.SERVER_USE
+  /** `ContextUsage.TLSV1_CLIENT_USE`: Client; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   static readonly TLSV1_CLIENT_USE = ContextUsage.TLSV1_CLIENT_USE
+  /** `ContextUsage.TLSV1_SERVER_USE`: Server; Poco: TLS 1.0 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   static readonly TLSV1_SERVER_USE = ContextUsage.TLSV1_SERVER_USE
+  /** `ContextUsage.TLSV1_1_CLIENT_USE`: Client; Poco: TLS 1.1 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   static readonly TLSV1_1_CLIENT_USE = ContextUsage.TLSV1_1_CLIENT_USE
+  /** `ContextUsage.TLSV1_1_SERVER_USE`: Server; Poco: TLS 1.1 or higher. Here TLS 1.2 and 1.3 (rustls has no older versions). */
   static readonly TLSV1_1_SERVER_USE = ContextUsage.TLSV1_1_SERVER_USE
+  /** `ContextUsage.TLSV1_2_CLIENT_USE`: Client, TLS 1.2 or higher (1.2 and 1.3). */
   static readonly TLSV1_2_CLIENT_USE = ContextUsage.TLSV1_2_CLIENT_USE
+  /** `ContextUsage.TLSV1_2_SERVER_USE`: Server, TLS 1.2 or higher (1.2 and 1.3). */
   static readonly TLSV1_2_SERVER_USE = ContextUsage.TLSV1_2_SERVER_USE
+  /** `ContextUsage.TLSV1_3_CLIENT_USE`: Client, TLS 1.3 only. */
   static readonly TLSV1_3_CLIENT_USE = ContextUsage.TLSV1_3_CLIENT_USE
+  /** `ContextUsage.TLSV1_3_SERVER_USE`: Server, TLS 1.3 only. */
   static readonly TLSV1_3_SERVER_USE = ContextUsage.TLSV1_3_SERVER_USE
+  /** `VerificationMode.VERIFY_NONE`. */
   static readonly VERIFY_NONE = VerificationMode.VERIFY_NONE
+  /** `VerificationMode.VERIFY_RELAXED`. */
   static readonly VERIFY_RELAXED = VerificationMode.VERIFY_RELAXED
+  /** `VerificationMode.VERIFY_STRICT`. */
   static readonly VERIFY_STRICT = VerificationMode.VERIFY_STRICT
+  /** `VerificationMode.VERIFY_ONCE`. */
   static readonly VERIFY_ONCE = VerificationMode.VERIFY_ONCE
 
   private static defaultClient?: Context
@@ -189,14 +228,17 @@ export class Context {
     return Context.defaultClient
   }
 
+  /** The usage given at construction (Poco's `Context::usage()`). */
   usage(): ContextUsage {
     return this._usage
   }
 
+  /** True for a server usage (`*_SERVER_USE`), as a `SecureServerSocket` requires. */
   isForServerUse(): boolean {
     return SERVER_USAGES.has(this._usage)
   }
 
+  /** The peer verification mode (default `VERIFY_RELAXED`). */
   verificationMode(): VerificationMode {
     return this._mode
   }

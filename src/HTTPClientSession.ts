@@ -5,10 +5,15 @@ import type { Context } from './Context'
  * (`username` non-empty); `nonProxyHosts` is a regular expression for hosts reached directly.
  */
 export interface ProxyConfig {
+  /** The proxy's host name or address; empty for no proxy. */
   host: string
+  /** The proxy's port (default 80). */
   port: number
+  /** User name for Basic proxy authentication; empty for none. */
   username: string
+  /** Password for Basic proxy authentication. */
   password: string
+  /** Regular expression for hosts reached directly, matched against the whole host name, case-insensitively. */
   nonProxyHosts: string
 }
 
@@ -23,6 +28,7 @@ const noProxy = (): ProxyConfig => ({ host: '', port: HTTP_PORT, username: '', p
  * `WebSocket` does.
  */
 export class HTTPClientSession {
+  /** The default HTTP port, 80. */
   static readonly HTTP_PORT = HTTP_PORT
 
   private static globalProxy: ProxyConfig = noProxy()
@@ -78,18 +84,22 @@ export class HTTPClientSession {
     this.proxy.port = port
   }
 
+  /** Sets the proxy's host; an empty host means no proxy. */
   setProxyHost(host: string): void {
     this.proxy.host = host
   }
 
+  /** Sets the proxy's port. */
   setProxyPort(port: number): void {
     this.proxy.port = port
   }
 
+  /** The proxy's host; empty when no proxy is set. */
   getProxyHost(): string {
     return this.proxy.host
   }
 
+  /** The proxy's port. */
   getProxyPort(): number {
     return this.proxy.port
   }
@@ -100,26 +110,32 @@ export class HTTPClientSession {
     this.proxy.password = password
   }
 
+  /** Sets the user name for Basic proxy authentication (empty for none). */
   setProxyUsername(username: string): void {
     this.proxy.username = username
   }
 
+  /** The user name for Basic proxy authentication. */
   getProxyUsername(): string {
     return this.proxy.username
   }
 
+  /** Sets the password for Basic proxy authentication. */
   setProxyPassword(password: string): void {
     this.proxy.password = password
   }
 
+  /** The password for Basic proxy authentication. */
   getProxyPassword(): string {
     return this.proxy.password
   }
 
+  /** Replaces this session's whole proxy configuration; fields left out take their defaults (no proxy, port 80). */
   setProxyConfig(config: Partial<ProxyConfig>): void {
     this.proxy = { ...noProxy(), ...config }
   }
 
+  /** A copy of this session's proxy configuration. */
   getProxyConfig(): ProxyConfig {
     return { ...this.proxy }
   }
@@ -129,6 +145,7 @@ export class HTTPClientSession {
     HTTPClientSession.globalProxy = { ...noProxy(), ...config }
   }
 
+  /** A copy of the proxy configuration new sessions start with (Poco's `getGlobalProxyConfig`). */
   static getGlobalProxyConfig(): ProxyConfig {
     return { ...HTTPClientSession.globalProxy }
   }

@@ -8,6 +8,7 @@ import { HTTPClientSession } from './HTTPClientSession'
  * roots (Mozilla's plus the system store).
  */
 export class HTTPSClientSession extends HTTPClientSession {
+  /** The default HTTPS port, 443. */
   static readonly HTTPS_PORT = 443
 
   private readonly context: Context
@@ -17,10 +18,12 @@ export class HTTPSClientSession extends HTTPClientSession {
     this.context = context
   }
 
+  /** The TLS context used for the handshake (the default client context when none was given). */
   getContext(): Context {
     return this.context
   }
 
+  /** Always true: the connection runs over TLS. */
   override secure(): boolean {
     return true
   }

@@ -46,13 +46,25 @@ export interface MessageClientOptions extends MessageSocketOptions {
   /** ws's shorthand when no `context` is given: false accepts any server certificate (VERIFY_NONE). */
   rejectUnauthorized?: boolean
   /** Tunnel through this HTTP proxy (CONNECT), with Basic credentials when given. */
-  proxy?: { host: string; port: number; username?: string; password?: string }
+  proxy?: MessageProxyOptions
   /** Extra request header fields. */
   headers?: Record<string, string>
   /** Handshake deadline in milliseconds. Default 60000. */
   handshakeTimeout?: number
   /** Sent as the Origin field. */
   origin?: string
+}
+
+/** The HTTP proxy of a {@link MessageWebSocket} client. */
+export interface MessageProxyOptions {
+  /** The proxy's host name or address. */
+  host: string
+  /** The proxy's port. */
+  port: number
+  /** Basic proxy credentials (Proxy-Authorization), when the proxy asks for them. */
+  username?: string
+  /** The password that goes with `username`. */
+  password?: string
 }
 
 /** What `for await (const message of socket)` yields. */
@@ -71,7 +83,7 @@ const EMPTY = Buffer.alloc(0)
 const HELD_END = -1
 const FAILED = Buffer.alloc(0)
 /** Messages an async iterator buffers before it pauses reading. */
-const ITERATOR_HIGH_WATER = 64
+const ITERATOR_HIGH_WATER = DEFAULTS.iteratorHighWater
 
 /**
  * A WebSocket at the message level, with ws's names: events `open`, `message (data, isBinary)`,
@@ -374,11 +386,14 @@ export class MessageWebSocket extends EventEmitter {
       if (callback) process.nextTick(callback, error)
       return false
     }
-    pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
     this.pending += payload.length
+    // May flush at once (a large payload), which calls afterFlush.
+    pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
     if (callback) process.nextTick(callback)
     if (this.buffered + this.pending <= (this.options.highWaterMark ?? DEFAULTS.highWaterMark)) return true
     this.needDrain = true
+    // Already handed over: arm the wake-up now (otherwise afterFlush does).
+    if (this.pending === 0) this.onWake()
     return false
   }
 

@@ -30,10 +30,12 @@ export class SecureServerSocket {
     return this._address
   }
 
+  /** The server `Context` every connection's TLS handshake uses. */
   context(): Context {
     return this._context
   }
 
+  /** Always true: connections accepted on this socket use TLS. */
   secure(): boolean {
     return true
   }

@@ -39,7 +39,7 @@ class Pump {
   private holds = 0
   readonly native = new native.NativePump(() => this.dispatch())
   /** Sends of message-level sockets, handed over once per batch. */
-  readonly outbox = new Outbox(this.native)
+  readonly outbox = new Outbox(this.native, native.LARGE_PAYLOAD, native.messageDefaults().outboxFlushBytes)
 
   /** Makes `socket` message-level: `listener` gets its frames, wake-ups and end. */
   listen(socket: NativeWebSocket, listener: Listener): void {
@@ -101,9 +101,11 @@ class Pump {
     const records = this.records
     this.outbox.dispatching = true
     try {
-      const payloads = this.native.takeMessages(records)
+      const buffers = this.native.takeMessages(records)
+      const small = buffers[0]
       const count = records[0]
       let offset = 0
+      let large = 1
       for (let i = 0; i < count; i++) {
         const at = 1 + 3 * i
         const id = records[at]
@@ -111,8 +113,12 @@ class Pump {
         const length = records[at + 2]
         let payload: Buffer = EMPTY
         if (kind < RECORD_WAKE && length > 0) {
-          payload = offset === 0 && length === payloads!.length ? payloads! : payloads!.subarray(offset, offset + length)
-          offset += length
+          if (length >= LARGE_PAYLOAD) {
+            payload = buffers[large++]
+          } else {
+            payload = offset === 0 && length === small.length ? small : small.subarray(offset, offset + length)
+            offset += length
+          }
         }
         try {
           if (kind === RECORD_WAKE) {
@@ -140,7 +146,7 @@ class Pump {
 }
 
 const EMPTY = Buffer.alloc(0)
-const { RECORD_WAKE, RECORD_FAILED } = native
+const { RECORD_WAKE, RECORD_FAILED, LARGE_PAYLOAD } = native
 
 /** What a message-level socket hears from the pump. */
 export interface Listener {

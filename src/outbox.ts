@@ -10,8 +10,6 @@ export interface Sender {
   _queued: boolean
 }
 
-/** Flushed at once when this many payload bytes wait, so the outbox stays small. */
-const FLUSH_BYTES = 1024 * 1024
 
 /**
  * The sends of every message-level socket, handed to the runtime in one call per batch (at the
@@ -28,9 +26,21 @@ export class Outbox {
   /** Set during a pump dispatch, which flushes when it is done. */
   dispatching = false
 
-  constructor(private readonly pump: NativePump) {}
+  /**
+   * Payloads from `largePayload` bytes are handed over in a call of their own, without a copy;
+   * the outbox is flushed at once when `flushBytes` wait.
+   */
+  constructor(
+    private readonly pump: NativePump,
+    private readonly largePayload: number,
+    private readonly flushBytes: number,
+  ) {}
 
   send(id: number, flags: number, payload: Uint8Array, sender: Sender): void {
+    // A large payload goes in a call of its own: copying it into the batch would cost more
+    // than the call.
+    const alone = payload.length >= this.largePayload
+    if (alone) this.flush()
     if (this.count * 3 === this.meta.length) {
       const grown = new Uint32Array(this.meta.length * 2)
       grown.set(this.meta)
@@ -47,7 +57,7 @@ export class Outbox {
       sender._queued = true
       this.senders.push(sender)
     }
-    if (this.bytes >= FLUSH_BYTES) this.flush()
+    if (alone || this.bytes >= this.flushBytes) this.flush()
     else if (!this.dispatching && !this.scheduled) {
       this.scheduled = true
       queueMicrotask(() => this.flush())

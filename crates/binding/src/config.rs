@@ -59,6 +59,8 @@ pub struct MessageDefaults {
     pub ping_interval_ms: f64,
     pub idle_timeout_ms: f64,
     pub high_water_mark: f64,
+    pub outbox_flush_bytes: f64,
+    pub iterator_high_water: f64,
 }
 
 #[napi]
@@ -68,5 +70,7 @@ pub fn message_defaults() -> MessageDefaults {
         ping_interval_ms: defaults::KEEPALIVE_PING_INTERVAL.as_millis() as f64,
         idle_timeout_ms: defaults::KEEPALIVE_IDLE_TIMEOUT.as_millis() as f64,
         high_water_mark: defaults::OUTBOUND_HIGH_WATER as f64,
+        outbox_flush_bytes: defaults::OUTBOX_FLUSH_BYTES as f64,
+        iterator_high_water: defaults::ITERATOR_HIGH_WATER as f64,
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, MutexGuard};
 
 use napi::bindgen_prelude::{Buffer, Uint32Array};
 use napi_derive::napi;
-use poco_websocket_core::defaults::RECEIVE_BATCH_BYTES;
+use poco_websocket_core::defaults::{self, RECEIVE_BATCH_BYTES};
 use poco_websocket_core::Connection;
 
 use crate::pump::NativePump;
@@ -20,6 +20,10 @@ pub const RECORD_WAKE: u32 = 0x100;
 pub const RECORD_ENDED: u32 = 0x200;
 #[napi]
 pub const RECORD_FAILED: u32 = 0x400;
+
+/// Payloads from this size come in a buffer of their own (no copy) instead of the shared one.
+#[napi]
+pub const LARGE_PAYLOAD: u32 = defaults::LARGE_PAYLOAD as u32;
 
 /// Entries per record in the metadata arrays: id, kind (or flags), length.
 const RECORD: usize = 3;
@@ -49,10 +53,11 @@ impl NativePump {
     /// Takes what the runtime reported since the last call: `meta` receives the record count,
     /// then records [id, kind, length]: a WAKE record for every reported id, then the frames
     /// of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
-    /// input ended. The payloads come back to back in the returned buffer (null when none).
+    /// input ended. The first returned buffer holds the payloads under LARGE_PAYLOAD back to
+    /// back; each larger payload follows in a buffer of its own, in record order.
     /// What does not fit in `meta` or the byte budget is reported again for the next call.
     #[napi]
-    pub fn take_messages(&self, mut meta: Uint32Array) -> Option<Buffer> {
+    pub fn take_messages(&self, mut meta: Uint32Array) -> Vec<Buffer> {
         // SAFETY: this call runs on the JS thread, so nothing else touches the array meanwhile.
         let meta = unsafe { meta.as_mut() };
         let capacity = meta.len().saturating_sub(1) / RECORD;
@@ -63,7 +68,7 @@ impl NativePump {
             let listening = self.listening();
             ids.iter().map(|id| listening.get(id).cloned()).collect()
         };
-        let mut out = Records { meta, count: 0, payloads: Vec::new(), bytes: 0 };
+        let mut out = Records { meta, count: 0, small: Vec::new(), large: Vec::new(), bytes: 0 };
         for (&id, socket) in ids.iter().zip(sockets) {
             // A WAKE, and room for at least one frame and an end record.
             if out.count + 3 > capacity || out.bytes >= RECEIVE_BATCH_BYTES {
@@ -90,22 +95,29 @@ impl NativePump {
         let count = (count as usize).min(meta.len() / RECORD);
         let mut failed = Vec::new();
         let mut offset = 0;
-        let mut socket: Option<(u32, Arc<Connection>)> = None;
-        for index in 0..count {
-            let record = &mut meta[index * RECORD..(index + 1) * RECORD];
-            let (id, flags, length) = (record[0], record[1], record[2] as usize);
-            let Some(payload) = data.get(offset..offset + length) else {
-                failed.push(index as u32);
-                continue;
+        let mut start = 0;
+        // Consecutive records of one socket go in one call (one lock, one reservation).
+        while start < count {
+            let id = meta[start * RECORD];
+            let mut end = start;
+            let mut frames = Vec::new();
+            while end < count && meta[end * RECORD] == id {
+                let (flags, length) = (meta[end * RECORD + 1] as u8, meta[end * RECORD + 2] as usize);
+                let payload = data.get(offset..offset + length).unwrap_or_default();
+                offset += length;
+                frames.push((flags, payload));
+                end += 1;
+            }
+            let connection = self.listening().get(&id).cloned();
+            let (sent, result) = match connection {
+                Some(connection) => connection.send_many(&frames),
+                None => (0, Ok(0)),
             };
-            offset += length;
-            if socket.as_ref().is_none_or(|(cached, _)| *cached != id) {
-                socket = self.listening().get(&id).map(|connection| (id, connection.clone()));
+            match result {
+                Ok(buffered) if sent == frames.len() => meta[(end - 1) * RECORD + 2] = buffered.min(u32::MAX as usize) as u32,
+                _ => failed.extend((start + sent..end).map(|index| index as u32)),
             }
-            match socket.as_ref().map(|(_, connection)| connection.send(flags as u8, payload)) {
-                Some(Ok(buffered)) => record[2] = buffered.min(u32::MAX as usize) as u32,
-                _ => failed.push(index as u32),
-            }
+            start = end;
         }
         failed
     }
@@ -120,7 +132,9 @@ impl NativePump {
 struct Records<'a> {
     meta: &'a mut [u32],
     count: usize,
-    payloads: Vec<Vec<u8>>,
+    /// Payloads under LARGE_PAYLOAD, back to back; the larger ones as they are.
+    small: Vec<u8>,
+    large: Vec<Buffer>,
     bytes: usize,
 }
 
@@ -130,19 +144,19 @@ impl Records<'_> {
         self.meta[at..at + RECORD].copy_from_slice(&[id, kind, payload.len() as u32]);
         self.count += 1;
         self.bytes += payload.len();
-        if !payload.is_empty() {
-            self.payloads.push(payload);
+        if payload.len() >= LARGE_PAYLOAD as usize {
+            self.large.push(payload.into());
+        } else {
+            self.small.extend_from_slice(&payload);
         }
     }
 
-    fn finish(mut self) -> Option<Buffer> {
+    fn finish(self) -> Vec<Buffer> {
         self.meta[0] = self.count as u32;
-        match self.payloads.len() {
-            0 => None,
-            // One payload: handed over as it is, no copy.
-            1 => self.payloads.pop().map(Buffer::from),
-            _ => Some(self.payloads.concat().into()),
-        }
+        let mut buffers = Vec::with_capacity(1 + self.large.len());
+        buffers.push(self.small.into());
+        buffers.extend(self.large);
+        buffers
     }
 }
 

@@ -36,6 +36,14 @@ pub const READ_SCRATCH: usize = 64 * 1024;
 pub const READ_BUFFER_STEP: usize = 256 * 1024;
 /// About how many payload bytes one batch hands to JS (at least one frame, however large).
 pub const RECEIVE_BATCH_BYTES: usize = 1024 * 1024;
+/// Payloads from this size cross the JS boundary in a buffer of their own, both ways, instead of
+/// being copied into the batch's shared buffer.
+pub const LARGE_PAYLOAD: usize = 16 * 1024;
+/// The message API hands its sends to the runtime at the latest when this many payload bytes
+/// wait (else once per batch or microtask).
+pub const OUTBOX_FLUSH_BYTES: usize = 1024 * 1024;
+/// Messages an async iterator of the message API buffers before it pauses reading.
+pub const ITERATOR_HIGH_WATER: usize = 64;
 /// Tokio worker threads of the Node addon (env `POCO_WS_THREADS` overrides): measured on 2
 /// cores, one runtime thread beside the JS thread was fastest (see bench/RESULTS.md).
 pub const RUNTIME_THREADS: usize = 1;

@@ -104,10 +104,12 @@ pub fn take(buf: &mut BytesMut, header: &Header) -> Result<Decoded, Error> {
         return Ok(Decoded::NeedMore(total));
     }
     buf.advance(header.len);
-    let mut payload = buf.split_to(header.payload_len as usize).to_vec();
-    if let Some(mask) = header.mask {
-        apply_mask(&mut payload, mask);
-    }
+    let wire = buf.split_to(header.payload_len as usize);
+    let payload = match header.mask {
+        // Copied and unmasked in one pass.
+        Some(mask) => masked_copy(&wire, mask),
+        None => wire.to_vec(),
+    };
     Ok(Decoded::Frame(Frame { flags: header.flags, payload }))
 }
 
@@ -135,15 +137,39 @@ fn header_len_hint(second: u8) -> usize {
 
 /// XORs `data` with the 4-byte `mask` (§5.3); masking and unmasking are the same operation.
 pub fn apply_mask(data: &mut [u8], mask: [u8; 4]) {
-    let word = u32::from_ne_bytes(mask);
-    let mut chunks = data.chunks_exact_mut(4);
+    let word = mask_word(mask);
+    let mut chunks = data.chunks_exact_mut(8);
     for chunk in &mut chunks {
-        let value = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ word;
+        let value = u64::from_ne_bytes(chunk.try_into().expect("8 bytes")) ^ word;
         chunk.copy_from_slice(&value.to_ne_bytes());
     }
     for (i, byte) in chunks.into_remainder().iter_mut().enumerate() {
-        *byte ^= mask[i];
+        *byte ^= mask[i % 4];
     }
+}
+
+/// `src` masked with `mask` into `dst` (of the same length): copy and mask in one pass.
+fn mask_into(dst: &mut [u8], src: &[u8], mask: [u8; 4]) {
+    let word = mask_word(mask);
+    let mut out = dst.chunks_exact_mut(8);
+    let mut input = src.chunks_exact(8);
+    for (o, i) in (&mut out).zip(&mut input) {
+        o.copy_from_slice(&(u64::from_ne_bytes(i.try_into().expect("8 bytes")) ^ word).to_ne_bytes());
+    }
+    for (n, (o, i)) in out.into_remainder().iter_mut().zip(input.remainder()).enumerate() {
+        *o = i ^ mask[n % 4];
+    }
+}
+
+fn masked_copy(src: &[u8], mask: [u8; 4]) -> Vec<u8> {
+    let mut out = vec![0; src.len()];
+    mask_into(&mut out, src, mask);
+    out
+}
+
+/// The mask repeated over 8 bytes, in memory order.
+fn mask_word(mask: [u8; 4]) -> u64 {
+    u64::from_ne_bytes([mask[0], mask[1], mask[2], mask[3], mask[0], mask[1], mask[2], mask[3]])
 }
 
 /// [`apply_mask`] for bytes that start `offset` bytes into a masked payload.
@@ -178,8 +204,9 @@ pub fn encode(flags: u8, payload: &[u8], mask: Option<[u8; 4]>, out: &mut BytesM
         Some(mask) => {
             out.put_slice(&mask);
             let start = out.len();
-            out.put_slice(payload);
-            apply_mask(&mut out[start..], mask);
+            // Reserved above: the payload is masked straight into the spare capacity.
+            out.resize(start + payload.len(), 0);
+            mask_into(&mut out[start..], payload, mask);
         }
         None => out.put_slice(payload),
     }

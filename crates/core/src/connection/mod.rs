@@ -395,6 +395,32 @@ impl Connection {
         Ok(buffered)
     }
 
+    /// [`send`](Self::send) for several frames at once: one lock, one reservation. Stops at the
+    /// first frame that cannot be sent; returns how many were sent and the bytes then buffered.
+    pub fn send_many<'a>(&self, frames: &[(u8, &'a [u8])]) -> (usize, Result<usize, Error>) {
+        if let Err(error) = self.check_open() {
+            return (0, Err(error));
+        }
+        let mut outbound = lock(&self.shared.outbound);
+        let total: usize = frames.iter().map(|(_, payload)| payload.len() + frame::MAX_HEADER_LEN).sum();
+        outbound.buf.reserve(total);
+        let mut sent = 0;
+        let mut result = Ok(());
+        for &(flags, payload) in frames {
+            result = self.append(&mut outbound, flags, payload);
+            if result.is_err() {
+                break;
+            }
+            sent += 1;
+        }
+        let buffered = outbound.buf.len() + outbound.in_flight;
+        drop(outbound);
+        for &(flags, _) in &frames[..sent] {
+            self.after_send(flags);
+        }
+        (sent, result.map(|()| buffered))
+    }
+
     /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the
     /// write limit, `None` (Poco's -1) while it is not; the caller must then repeat the call with
     /// the same length (the new buffer and flags are ignored, as in Poco) until it gets the length.
