@@ -6,7 +6,8 @@
 // 2. Install the main tarball without optional dependencies: loading must fail with the message that
 //    says what to do.
 // 3. Install both tarballs; run examples/quick-start/echo.cjs (require) and echo.mjs (import), check
-//    that ESM and CommonJS see the same named exports and the same classes.
+//    that ESM and CommonJS see the same named exports and the same classes, and that the poco-ws
+//    command runs.
 // 4. Type-check examples/quick-start/echo.mts and echo.cts against the installed typings (Node's
 //    module rules, strict, no skipLibCheck), compile and run them.
 //
@@ -87,9 +88,9 @@ try {
     /^(target|crates|__test__|src|scripts|examples|npm|node_modules|docs|\.ci|\.github)\//.test(file) ||
     /^dist\/(__test__|examples)\//.test(file) || /\.(node|map|ts\.map|rs|tgz)$/.test(file) || /^(Cargo\.|tsconfig|typedoc)/.test(file))
   check(forbidden.length === 0, 'the main tarball holds no build inputs, tests, addons or source maps', forbidden.join('\n'))
-  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'native/index.js', 'native/index.d.ts']
+  const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/index.mjs', 'dist/index.d.mts', 'native/index.js', 'native/index.d.ts', 'dist/cli/poco-ws.js']
   const missing = required.filter((file) => !files.includes(file))
-  check(missing.length === 0, 'the main tarball holds the entry points, typings, loader, README and LICENSE', missing.join('\n'))
+  check(missing.length === 0, 'the main tarball holds the entry points, typings, loader, the poco-ws command, README and LICENSE', missing.join('\n'))
   const scripts = Object.keys(pkg.scripts ?? {}).filter((name) => /^(pre|post)?install$/.test(name))
   check(scripts.length === 0, 'no install scripts (installing never builds)', scripts.join(', '))
   console.log(`# main tarball: ${main.filename}, ${files.length} files, ${main.size} bytes`)
@@ -131,6 +132,9 @@ try {
     const result = run(process.execPath, [example], { cwd: project, env, timeout: 30_000 })
     check(result.status === 0 && result.stdout.trim() === 'echo: Hello', `node ${example}: echo round trip`, result.stdout + result.stderr)
   }
+  // The package's bin, through npm's own shim (a symlink here, a .cmd on Windows).
+  const version = npm(['exec', '--no', '--', 'poco-ws', '--version'], project)
+  check(version.status === 0 && version.stdout.trim() === pkg.version, `npm exec poco-ws --version: ${pkg.version}`, version.stdout + version.stderr)
   writeFileSync(path.join(project, 'exports.mjs'), [
     "import * as esm from 'poco-websocket'",
     "import { WebSocket, HTTPServer } from 'poco-websocket'",

@@ -59,7 +59,7 @@ impl Shared {
             return;
         }
         let mut outbound = lock(&self.outbound);
-        if outbound.error.is_none() && !outbound.closing && !outbound.send_shut {
+        if outbound.error.is_none() && !outbound.closing && !outbound.send_shut && !outbound.close_queued {
             self.queue_frame(&mut outbound, flags, payload);
         }
     }

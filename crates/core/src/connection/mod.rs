@@ -167,6 +167,10 @@ struct Outbound {
     send_shut: bool,
     /// Non-blocking mode: the payload length of a frame reported as not yet sent (-1).
     pending_len: Option<usize>,
+    /// A CLOSE is in the write buffer or written. Set under this lock, before the writer can
+    /// flush it, so the runtime's own answer to the peer's CLOSE (which may arrive before
+    /// `close_sent` is set by the thread that queued ours) cannot follow it (§5.5.1).
+    close_queued: bool,
 }
 
 #[derive(Default)]

@@ -8,6 +8,9 @@ impl Shared {
         let mask = (self.role == Role::Client).then(frame::new_mask);
         let was_empty = outbound.buf.is_empty();
         frame::encode(flags, payload, mask, &mut outbound.buf);
+        if flags & frame::OPCODE_MASK == frame::OP_CLOSE {
+            outbound.close_queued = true;
+        }
         if was_empty {
             self.writer_kick.notify_one();
         }
