@@ -492,10 +492,10 @@ export class MessageWebSocket extends EventEmitter {
     this.state = MessageWebSocket.CLOSED
     const impl = this.impl
     if (impl) {
+      // Sends made before close() or terminate() still go out (while the pump still knows it).
+      pump.outbox.flush()
       pump.unlisten(impl.id)
       pump.release()
-      // Sends made before close() or terminate() still go out.
-      pump.outbox.flush()
       impl.close()
     }
     this.emit('close', this.closeCode, this.closeReason)

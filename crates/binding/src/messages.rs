@@ -103,10 +103,15 @@ impl NativePump {
             let mut frames = Vec::new();
             while end < count && meta[end * RECORD] == id {
                 let (flags, length) = (meta[end * RECORD + 1] as u8, meta[end * RECORD + 2] as usize);
-                let payload = data.get(offset..offset + length).unwrap_or_default();
+                // Lengths that run past `data` fail their records instead of sending garbage.
+                let Some(payload) = data.get(offset..offset + length) else { break };
                 offset += length;
                 frames.push((flags, payload));
                 end += 1;
+            }
+            if frames.is_empty() {
+                failed.extend((start..count).map(|index| index as u32));
+                break;
             }
             let connection = self.listening().get(&id).cloned();
             let (sent, result) = match connection {
