@@ -68,7 +68,7 @@ impl NativePump {
             let listening = self.listening();
             ids.iter().map(|id| listening.get(id).cloned()).collect()
         };
-        let mut out = Records { meta, count: 0, small: Vec::new(), large: Vec::new(), bytes: 0 };
+        let mut out = Records { meta, count: 0, small: Vec::new(), small_bytes: 0, large: Vec::new(), bytes: 0 };
         for (&id, socket) in ids.iter().zip(sockets) {
             // A WAKE, and room for at least one frame and an end record.
             if out.count + 3 > capacity || out.bytes >= RECEIVE_BATCH_BYTES {
@@ -137,8 +137,10 @@ impl NativePump {
 struct Records<'a> {
     meta: &'a mut [u32],
     count: usize,
-    /// Payloads under LARGE_PAYLOAD, back to back; the larger ones as they are.
-    small: Vec<u8>,
+    /// Payloads under LARGE_PAYLOAD (joined into one buffer at the end, in one allocation);
+    /// the larger ones as they are.
+    small: Vec<Vec<u8>>,
+    small_bytes: usize,
     large: Vec<Buffer>,
     bytes: usize,
 }
@@ -151,15 +153,20 @@ impl Records<'_> {
         self.bytes += payload.len();
         if payload.len() >= LARGE_PAYLOAD as usize {
             self.large.push(payload.into());
-        } else {
-            self.small.extend_from_slice(&payload);
+        } else if !payload.is_empty() {
+            self.small_bytes += payload.len();
+            self.small.push(payload);
         }
     }
 
     fn finish(self) -> Vec<Buffer> {
         self.meta[0] = self.count as u32;
+        let mut small = Vec::with_capacity(self.small_bytes);
+        for payload in &self.small {
+            small.extend_from_slice(payload);
+        }
         let mut buffers = Vec::with_capacity(1 + self.large.len());
-        buffers.push(self.small.into());
+        buffers.push(small.into());
         buffers.extend(self.large);
         buffers
     }

@@ -5,6 +5,8 @@
 //! parsed here. Nothing is validated beyond what framing itself needs: protocol rules belong to
 //! the layer above.
 
+use std::mem::MaybeUninit;
+
 use bytes::{Buf, BufMut, BytesMut};
 
 use crate::error::{Error, ErrorCode};
@@ -148,22 +150,30 @@ pub fn apply_mask(data: &mut [u8], mask: [u8; 4]) {
     }
 }
 
-/// `src` masked with `mask` into `dst` (of the same length): copy and mask in one pass.
-fn mask_into(dst: &mut [u8], src: &[u8], mask: [u8; 4]) {
+/// `src` masked with `mask` into the first `src.len()` bytes of `dst`: copy and mask in one
+/// pass, eight bytes at a time, without zeroing `dst` first.
+fn mask_into(dst: &mut [MaybeUninit<u8>], src: &[u8], mask: [u8; 4]) {
+    assert!(dst.len() >= src.len(), "mask_into: destination too short");
     let word = mask_word(mask);
-    let mut out = dst.chunks_exact_mut(8);
-    let mut input = src.chunks_exact(8);
-    for (o, i) in (&mut out).zip(&mut input) {
-        o.copy_from_slice(&(u64::from_ne_bytes(i.try_into().expect("8 bytes")) ^ word).to_ne_bytes());
+    let out = dst.as_mut_ptr().cast::<u8>();
+    let words = src.len() / 8;
+    for i in 0..words {
+        // SAFETY: i * 8 + 8 <= src.len() <= dst.len(); unaligned reads and writes are allowed.
+        unsafe {
+            let value = std::ptr::read_unaligned(src.as_ptr().add(i * 8).cast::<u64>()) ^ word;
+            std::ptr::write_unaligned(out.add(i * 8).cast::<u64>(), value);
+        }
     }
-    for (n, (o, i)) in out.into_remainder().iter_mut().zip(input.remainder()).enumerate() {
-        *o = i ^ mask[n % 4];
+    for (i, byte) in src.iter().enumerate().skip(words * 8) {
+        dst[i] = MaybeUninit::new(byte ^ mask[i % 4]);
     }
 }
 
 fn masked_copy(src: &[u8], mask: [u8; 4]) -> Vec<u8> {
-    let mut out = vec![0; src.len()];
-    mask_into(&mut out, src, mask);
+    let mut out = Vec::with_capacity(src.len());
+    mask_into(out.spare_capacity_mut(), src, mask);
+    // SAFETY: mask_into initialised the first src.len() bytes.
+    unsafe { out.set_len(src.len()) };
     out
 }
 
@@ -203,10 +213,10 @@ pub fn encode(flags: u8, payload: &[u8], mask: Option<[u8; 4]>, out: &mut BytesM
     match mask {
         Some(mask) => {
             out.put_slice(&mask);
-            let start = out.len();
             // Reserved above: the payload is masked straight into the spare capacity.
-            out.resize(start + payload.len(), 0);
-            mask_into(&mut out[start..], payload, mask);
+            mask_into(out.spare_capacity_mut(), payload, mask);
+            // SAFETY: mask_into initialised the next payload.len() bytes.
+            unsafe { out.set_len(out.len() + payload.len()) };
         }
         None => out.put_slice(payload),
     }

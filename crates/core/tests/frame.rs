@@ -311,3 +311,17 @@ fn unaddressable_length_is_too_big_even_without_a_limit() {
     }
     assert_eq!(buf.len(), 10, "nothing consumed");
 }
+
+/// §5.3: byte i of the payload is XORed with mask[i % 4], for every length (the word-wide fast
+/// path and the byte tail), on the way out and back in.
+#[test]
+fn masking_matches_the_rfc_formula_for_every_length() {
+    for len in 0..70 {
+        let payload = pattern(len);
+        let wire = encoded(0x82, &payload, Some(RFC_MASK));
+        let header = wire.len() - len;
+        let expected: Vec<u8> = payload.iter().enumerate().map(|(i, b)| b ^ RFC_MASK[i % 4]).collect();
+        assert_eq!(&wire[header..], &expected[..], "length {len}");
+        assert_eq!(decode_one(&wire), frame(0x82, &payload), "length {len}");
+    }
+}
