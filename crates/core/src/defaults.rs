@@ -40,8 +40,10 @@ pub const RECEIVE_BATCH_BYTES: usize = 1024 * 1024;
 /// being copied into the batch's shared buffer.
 pub const LARGE_PAYLOAD: usize = 16 * 1024;
 /// The message API hands its sends to the runtime at the latest when this many payload bytes
-/// wait (else once per batch or microtask).
-pub const OUTBOX_FLUSH_BYTES: usize = 1024 * 1024;
+/// wait (else once per batch or microtask). Kept under glibc's mmap threshold (128 KiB): the
+/// joined buffer is then reused from the heap instead of being mapped and page-faulted in for
+/// every flush (64 × 1 KiB echo: 530k → 765k msg/s).
+pub const OUTBOX_FLUSH_BYTES: usize = 64 * 1024;
 /// Messages an async iterator of the message API buffers before it pauses reading.
 pub const ITERATOR_HIGH_WATER: usize = 64;
 /// Tokio worker threads of the Node addon (env `POCO_WS_THREADS` overrides): measured on 2
