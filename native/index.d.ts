@@ -38,12 +38,10 @@ export declare class NativePump {
    */
   sendFrames(meta: Uint32Array, count: number, data: Uint8Array): Array<number>
   /**
-   * `onReady` is called with no arguments whenever `drain()` has ids to hand out. The pump
+   * `onReady` is called with no arguments whenever `takeMessages()` has ids to hand out. The pump
    * starts unreferenced: JS calls `ref()` while something waits, so an idle process exits.
    */
   constructor(onReady: () => void)
-  /** Ids of the handles that became ready since the last call. */
-  drain(): Array<number>
   /** Keeps the event loop alive while JS waits for the runtime. */
   ref(): void
   unref(): void
@@ -100,14 +98,6 @@ export declare class NativeWebSocket {
    * fit fails with WS_ERR_PAYLOAD_TOO_BIG and stays queued.
    */
   receiveInto(buffer: Uint8Array): FrameInfo | null
-  /**
-   * Takes the queued frames in one call. `meta` receives [count, ended, flags, length, flags,
-   * length, …] (its length bounds the count); the payloads come back to back in the returned
-   * buffer, or null when nothing is queued and reading goes on. `ended`: the peer closed TCP
-   * in order and nothing more will come; an error that ended reading is thrown once no frame
-   * precedes it.
-   */
-  receiveBatch(meta: Uint32Array): Buffer | null
   /** Stops or resumes reading the socket (the message API's `pause()`/`resume()`). */
   setPaused(paused: boolean): void
   /** Bytes accepted by sends and not yet written to the socket. */

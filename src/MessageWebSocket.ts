@@ -455,7 +455,7 @@ export class MessageWebSocket extends EventEmitter {
     }
   }
 
-  /** @internal Input ended, in order or with an error (thrown by `receiveBatch`). */
+  /** @internal Input ended, in order or with an error (which `receive()` throws). */
   onEnd(failed: boolean): void {
     if (this.paused && this.held.length > 0) {
       // Deliver what was held first.
@@ -467,7 +467,7 @@ export class MessageWebSocket extends EventEmitter {
       return
     }
     try {
-      this.impl.receiveBatch(new Uint32Array(4))
+      this.impl.receive()
       this.finish()
     } catch (nativeError) {
       const error = fromNative(nativeError)

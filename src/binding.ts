@@ -154,7 +154,7 @@ export interface Listener {
   onWake(): void
   /** One frame (a whole message, or a control frame) with its raw first header byte. */
   onFrame(flags: number, payload: Buffer): void
-  /** Input ended: in order, or `failed` (the socket's `receiveBatch` throws the error). */
+  /** Input ended: in order, or `failed` (the socket's `receive()` throws the error). */
   onEnd(failed: boolean): void
 }
 

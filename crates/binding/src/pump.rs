@@ -38,7 +38,7 @@ pub struct NativePump {
 
 #[napi]
 impl NativePump {
-    /// `onReady` is called with no arguments whenever `drain()` has ids to hand out. The pump
+    /// `onReady` is called with no arguments whenever `takeMessages()` has ids to hand out. The pump
     /// starts unreferenced: JS calls `ref()` while something waits, so an idle process exits.
     #[napi(constructor)]
     pub fn new(on_ready: Function<(), ()>) -> Result<Self> {
@@ -50,12 +50,6 @@ impl NativePump {
             listening: Mutex::default(),
         };
         Ok(NativePump { shared: Arc::new(shared) })
-    }
-
-    /// Ids of the handles that became ready since the last call.
-    #[napi]
-    pub fn drain(&self) -> Vec<u32> {
-        self.shared.take_ready()
     }
 
     /// Keeps the event loop alive while JS waits for the runtime.

@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Buffer, Uint32Array, Uint8Array};
+use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
 use poco_websocket_core::socket::Flag;
 use poco_websocket_core::Connection;
-
-use poco_websocket_core::defaults::RECEIVE_BATCH_BYTES;
 
 use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
@@ -84,41 +82,6 @@ impl NativeWebSocket {
             buffer[..frame.payload.len()].copy_from_slice(&frame.payload);
             FrameInfo { n: frame.payload.len() as u32, flags: frame.flags as u32 }
         }))
-    }
-
-    /// Takes the queued frames in one call. `meta` receives [count, ended, flags, length, flags,
-    /// length, …] (its length bounds the count); the payloads come back to back in the returned
-    /// buffer, or null when nothing is queued and reading goes on. `ended`: the peer closed TCP
-    /// in order and nothing more will come; an error that ended reading is thrown once no frame
-    /// precedes it.
-    #[napi]
-    pub fn receive_batch(&self, mut meta: Uint32Array) -> Result<Option<Buffer>, JsError> {
-        // SAFETY: this call runs on the JS thread, so nothing else touches the array meanwhile.
-        let meta = unsafe { meta.as_mut() };
-        if meta.len() < 4 {
-            return Err(invalid_argument("meta must hold at least 4 entries"));
-        }
-        let max_frames = (meta.len() - 2) / 2;
-        let batch = self.connection.receive_batch(max_frames, RECEIVE_BATCH_BYTES).map_err(to_js)?;
-        meta[0] = batch.frames.len() as u32;
-        meta[1] = batch.ended as u32;
-        for (i, frame) in batch.frames.iter().enumerate() {
-            meta[2 + 2 * i] = frame.flags as u32;
-            meta[3 + 2 * i] = frame.payload.len() as u32;
-        }
-        if batch.frames.is_empty() && !batch.ended {
-            return Ok(None);
-        }
-        let mut frames = batch.frames;
-        if frames.len() == 1 {
-            // One frame: hand its payload over as it is, no copy.
-            return Ok(Some(frames.pop().expect("one frame").payload.into()));
-        }
-        let mut payloads = Vec::with_capacity(batch.bytes);
-        for frame in &frames {
-            payloads.extend_from_slice(&frame.payload);
-        }
-        Ok(Some(payloads.into()))
     }
 
     /// Stops or resumes reading the socket (the message API's `pause()`/`resume()`).

@@ -40,6 +40,14 @@ async fn pair(config: ConnectionConfig) -> (Server, Connection, Arc<Notify>, Cli
     (server, connection, notify, ws)
 }
 
+/// The client's TCP stream, to act as a raw peer from here on.
+fn raw_tcp(ws: Client) -> TcpStream {
+    match ws.into_inner() {
+        MaybeTlsStream::Plain(tcp) => tcp,
+        _ => unreachable!("the test client is plain TCP"),
+    }
+}
+
 /// Waits until a batch with at least one frame (or the end) is there, and takes it.
 async fn next_batch(connection: &Connection, notify: &Notify) -> Result<Batch, Error> {
     loop {
@@ -123,10 +131,7 @@ async fn keepalive_pings_then_drops_silent_peer() {
         };
         let (_server, connection, notify, ws) = pair(config).await;
         // Read the raw socket without answering anything, as a half-open peer would.
-        let mut tcp = match ws.into_inner() {
-            MaybeTlsStream::Plain(tcp) => tcp,
-            _ => unreachable!(),
-        };
+        let mut tcp = raw_tcp(ws);
         let mut received = Vec::new();
         let mut chunk = [0u8; 64];
         loop {
@@ -199,10 +204,7 @@ async fn pause_holds_reading() {
 async fn batch_takes_queued_frames_then_ends() {
     bounded(async {
         let (_server, connection, notify, ws) = pair(message_config()).await;
-        let mut tcp = match ws.into_inner() {
-            MaybeTlsStream::Plain(tcp) => tcp,
-            _ => unreachable!(),
-        };
+        let mut tcp = raw_tcp(ws);
         // Three masked text frames in one write, then FIN.
         let mut bytes = bytes::BytesMut::new();
         for text in [&b"one"[..], b"two", b"three"] {

@@ -52,12 +52,9 @@ impl Reassembly {
 }
 
 impl Shared {
-    /// Queues a control frame the runtime answers on its own, unless a CLOSE already went out
-    /// (§5.5.1: nothing after our CLOSE).
+    /// Queues a control frame the runtime answers on its own, unless a CLOSE is already queued
+    /// (§5.5.1: nothing after our CLOSE), checked under the write-buffer lock.
     pub(super) fn reply(&self, flags: u8, payload: &[u8]) {
-        if self.close_sent.load(Ordering::SeqCst) {
-            return;
-        }
         let mut outbound = lock(&self.outbound);
         if outbound.error.is_none() && !outbound.closing && !outbound.send_shut && !outbound.close_queued {
             self.queue_frame(&mut outbound, flags, payload);
@@ -66,9 +63,6 @@ impl Shared {
 
     /// §5.5.1: "the endpoint MUST send a Close frame in response", typically echoing the code.
     fn reply_close(self: &Arc<Self>, received: &[u8]) {
-        if self.close_sent.load(Ordering::SeqCst) {
-            return;
-        }
         let echo = received.get(..2).unwrap_or(&[]);
         self.reply(FLAG_FIN | OP_CLOSE, echo);
         self.on_close_sent();
