@@ -8,7 +8,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
 use crate::auth::{self, Credentials};
-use crate::connection::{Connection, ConnectionConfig, Role, Wake};
+use crate::connection::{Connection, ConnectionConfig, Wake};
+use crate::protocol::Role;
 use crate::defaults;
 use crate::dial::{dial, Route};
 use crate::error::Error;
@@ -97,7 +98,7 @@ pub async fn connect_via(
             Err(error) => return failed(Some(response), error),
         };
     }
-    if let Err(error) = handshake::verify_response(&response, &key) {
+    if let Err(error) = handshake::verify_response(&request, &response, &key, options.connection.strict) {
         return failed(Some(response), error);
     }
     let (connection, starter) = Connection::with_config(Role::Client, options.connection, wake);

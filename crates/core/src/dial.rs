@@ -56,7 +56,7 @@ pub async fn open(host: &str, port: u16, limit: Duration) -> Result<TcpStream, E
                 return Ok(stream);
             }
             Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last = Error::ConnectionRefused(address.to_string());
+                last = Error::ConnectionRefused { message: address.to_string(), errno: error.raw_os_error().unwrap_or(0) };
             }
             Ok(Err(error)) => last = error.into(),
             Err(_) => last = Error::Timeout,

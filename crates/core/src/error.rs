@@ -1,9 +1,12 @@
-//! Errors, one variant per Poco exception class the port can raise.
+//! Errors, one variant per Poco exception class the port can raise. This is the one place where
+//! a core error becomes Poco's class name, error code and message (`kind`, `code`, `message`).
 
 use std::fmt;
 use std::io;
 
-/// `Poco::Net::WebSocket::ErrorCodes`, carried by [`Error::WebSocket`].
+use crate::protocol::Violation;
+
+/// `Poco::Net::WebSocket::ErrorCodes`, carried by [`Error::WebSocket`] and [`Error::Protocol`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
 pub enum ErrorCode {
@@ -23,30 +26,32 @@ pub enum ErrorCode {
     MessageTooBig = 14,
 }
 
-impl ErrorCode {
-    /// The close code a connection failed with this error sends (RFC 6455 §7.4.1).
-    pub fn close_code(self) -> Option<u16> {
-        match self {
-            ErrorCode::PayloadTooBig | ErrorCode::MessageTooBig => Some(1009),
-            ErrorCode::ProtocolViolation => Some(1002),
-            ErrorCode::InvalidPayload => Some(1007),
-            _ => None,
+impl From<&Violation> for ErrorCode {
+    fn from(violation: &Violation) -> Self {
+        match violation {
+            Violation::PayloadTooBig { .. } => ErrorCode::PayloadTooBig,
+            Violation::MessageTooBig { .. } | Violation::TooManyFragments { .. } => ErrorCode::MessageTooBig,
+            Violation::InvalidText | Violation::InvalidCloseReason => ErrorCode::InvalidPayload,
+            _ => ErrorCode::ProtocolViolation,
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// `WebSocketException` with Poco's code and message.
+    /// `WebSocketException` with Poco's code and message (handshake failures, a cut frame).
     WebSocket { code: ErrorCode, message: String },
+    /// `WebSocketException` for a peer that broke a rule of RFC 6455: the connection was failed
+    /// with the violation's close code.
+    Protocol(Violation),
     /// `TimeoutException`.
     Timeout,
-    /// `ConnectionResetException`.
-    ConnectionReset,
-    /// `ConnectionAbortedException`.
-    ConnectionAborted,
+    /// `ConnectionResetException`, with the OS error number (0 when there is none).
+    ConnectionReset(i32),
+    /// `ConnectionAbortedException`, with the OS error number.
+    ConnectionAborted(i32),
     /// `ConnectionRefusedException`; the message names the address.
-    ConnectionRefused(String),
+    ConnectionRefused { message: String, errno: i32 },
     /// `HostNotFoundException`.
     HostNotFound(String),
     /// `NoMessageException`: the peer closed before sending an HTTP response.
@@ -78,14 +83,19 @@ impl Error {
         Error::WebSocket { code, message: message.into() }
     }
 
+    /// `IOException` "Broken pipe": a send after the sending side was shut down.
+    pub fn broken_pipe() -> Self {
+        Error::Io { message: "Broken pipe".into(), errno: BROKEN_PIPE }
+    }
+
     /// The Poco exception class name the JS layer maps this to.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::WebSocket { .. } => "WebSocketException",
+            Error::WebSocket { .. } | Error::Protocol(_) => "WebSocketException",
             Error::Timeout => "TimeoutException",
-            Error::ConnectionReset => "ConnectionResetException",
-            Error::ConnectionAborted => "ConnectionAbortedException",
-            Error::ConnectionRefused(_) => "ConnectionRefusedException",
+            Error::ConnectionReset(_) => "ConnectionResetException",
+            Error::ConnectionAborted(_) => "ConnectionAbortedException",
+            Error::ConnectionRefused { .. } => "ConnectionRefusedException",
             Error::HostNotFound(_) => "HostNotFoundException",
             Error::NoMessage => "NoMessageException",
             Error::Message(_) => "MessageException",
@@ -105,10 +115,9 @@ impl Error {
     pub fn code(&self) -> i32 {
         match self {
             Error::WebSocket { code, .. } => *code as i32,
-            Error::Io { errno, .. } => *errno,
-            Error::ConnectionReset => 104,
-            Error::ConnectionAborted => 103,
-            Error::ConnectionRefused(_) => 111,
+            Error::Protocol(violation) => ErrorCode::from(violation) as i32,
+            Error::Io { errno, .. } | Error::ConnectionRefused { errno, .. } => *errno,
+            Error::ConnectionReset(errno) | Error::ConnectionAborted(errno) => *errno,
             Error::Http { status, .. } => *status as i32,
             _ => 0,
         }
@@ -118,20 +127,34 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::WebSocket { message, .. } => message.clone(),
-            Error::ConnectionRefused(m)
-            | Error::HostNotFound(m)
-            | Error::Message(m)
-            | Error::InvalidArgument(m)
-            | Error::InvalidAccess(m)
-            | Error::Ssl(m)
-            | Error::SslContext(m)
-            | Error::CertificateValidation(m)
-            | Error::SslClosed(m) => m.clone(),
+            Error::Protocol(violation) => violation.to_string(),
+            Error::ConnectionRefused { message, .. }
+            | Error::HostNotFound(message)
+            | Error::Message(message)
+            | Error::InvalidArgument(message)
+            | Error::InvalidAccess(message)
+            | Error::Ssl(message)
+            | Error::SslContext(message)
+            | Error::CertificateValidation(message)
+            | Error::SslClosed(message) => message.clone(),
             Error::Io { message, .. } | Error::Http { message, .. } => message.clone(),
             _ => String::new(),
         }
     }
+
+    /// The status code of the CLOSE this error failed the connection with, if it did.
+    pub fn close_code(&self) -> Option<u16> {
+        match self {
+            Error::Protocol(violation) => Some(violation.close_code()),
+            _ => None,
+        }
+    }
 }
+
+#[cfg(unix)]
+const BROKEN_PIPE: i32 = libc::EPIPE;
+#[cfg(not(unix))]
+const BROKEN_PIPE: i32 = 0;
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -146,15 +169,22 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl From<Violation> for Error {
+    fn from(violation: Violation) -> Self {
+        Error::Protocol(violation)
+    }
+}
+
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Self {
+        let errno = e.raw_os_error().unwrap_or(0);
         match e.kind() {
-            io::ErrorKind::ConnectionReset => Error::ConnectionReset,
-            io::ErrorKind::ConnectionAborted => Error::ConnectionAborted,
-            io::ErrorKind::ConnectionRefused => Error::ConnectionRefused(e.to_string()),
+            io::ErrorKind::ConnectionReset => Error::ConnectionReset(errno),
+            io::ErrorKind::ConnectionAborted => Error::ConnectionAborted(errno),
+            io::ErrorKind::ConnectionRefused => Error::ConnectionRefused { message: e.to_string(), errno },
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::Timeout,
-            io::ErrorKind::BrokenPipe => Error::Io { message: "Broken pipe".into(), errno: 32 },
-            _ => Error::Io { message: e.to_string(), errno: e.raw_os_error().unwrap_or(0) },
+            io::ErrorKind::BrokenPipe => Error::Io { message: "Broken pipe".into(), errno },
+            _ => Error::Io { message: e.to_string(), errno },
         }
     }
 }

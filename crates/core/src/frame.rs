@@ -7,9 +7,7 @@
 
 use std::mem::MaybeUninit;
 
-use bytes::{Buf, BufMut, BytesMut};
-
-use crate::error::{Error, ErrorCode};
+use bytes::{BufMut, Bytes, BytesMut};
 
 pub const FLAG_FIN: u8 = 0x80;
 pub const OPCODE_MASK: u8 = 0x0f;
@@ -24,11 +22,12 @@ const MASK_BIT: u8 = 0x80;
 /// §5.2: the longest header is 2 + 8 (64-bit length) + 4 (mask) bytes.
 pub const MAX_HEADER_LEN: usize = 14;
 
-/// One frame as Poco's `receiveFrame` reports it: the raw first header byte and the payload.
+/// One frame as Poco's `receiveFrame` reports it: the raw first header byte and the payload
+/// (unmasked; usually a slice of the buffer it was read into).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub flags: u8,
-    pub payload: Vec<u8>,
+    pub payload: Bytes,
 }
 
 /// A parsed frame header.
@@ -67,26 +66,6 @@ pub fn parse_header(buf: &[u8]) -> Option<Header> {
     Some(Header { flags: first, mask, payload_len, len })
 }
 
-/// What [`decode`] found at the front of the buffer.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Decoded {
-    Frame(Frame),
-    /// The front frame is incomplete; this many bytes in total would complete what is known of it.
-    NeedMore(usize),
-}
-
-/// Takes one complete frame off the front of `buf`.
-///
-/// A declared length above `max_payload` fails before any payload byte is read or any memory is
-/// reserved for it (Poco: "Payload too big"); the header stays in `buf`.
-pub fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Error> {
-    let Some(header) = parse_header(buf) else {
-        return Ok(Decoded::NeedMore(header_needed(buf)));
-    };
-    check_payload_len(&header, max_payload)?;
-    take(buf, &header)
-}
-
 /// Bytes that would complete the header at the front of `buf` (when [`parse_header`] says `None`).
 pub fn header_needed(buf: &[u8]) -> usize {
     if buf.len() < 2 {
@@ -94,38 +73,6 @@ pub fn header_needed(buf: &[u8]) -> usize {
     } else {
         header_len_hint(buf[1])
     }
-}
-
-/// Takes the frame whose `header` was parsed from the front of `buf` (its length already
-/// checked) off `buf`, once all of its payload is there.
-pub fn take(buf: &mut BytesMut, header: &Header) -> Result<Decoded, Error> {
-    let Some(total) = usize::try_from(header.payload_len).ok().and_then(|n| n.checked_add(header.len)) else {
-        return Err(payload_too_big());
-    };
-    if buf.len() < total {
-        return Ok(Decoded::NeedMore(total));
-    }
-    buf.advance(header.len);
-    let wire = buf.split_to(header.payload_len as usize);
-    let payload = match header.mask {
-        // Copied and unmasked in one pass.
-        Some(mask) => masked_copy(&wire, mask),
-        None => wire.to_vec(),
-    };
-    Ok(Decoded::Frame(Frame { flags: header.flags, payload }))
-}
-
-/// A declared length over `max_payload` is refused before any of the payload is read (Poco's
-/// "Payload too big"; RFC 6455 §10.4).
-pub fn check_payload_len(header: &Header, max_payload: u64) -> Result<(), Error> {
-    if header.payload_len > max_payload {
-        return Err(payload_too_big());
-    }
-    Ok(())
-}
-
-fn payload_too_big() -> Error {
-    Error::websocket(ErrorCode::PayloadTooBig, "Payload too big")
 }
 
 fn header_len_hint(second: u8) -> usize {
@@ -167,14 +114,6 @@ fn mask_into(dst: &mut [MaybeUninit<u8>], src: &[u8], mask: [u8; 4]) {
     for (i, byte) in src.iter().enumerate().skip(words * 8) {
         dst[i] = MaybeUninit::new(byte ^ mask[i % 4]);
     }
-}
-
-fn masked_copy(src: &[u8], mask: [u8; 4]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(src.len());
-    mask_into(out.spare_capacity_mut(), src, mask);
-    // SAFETY: mask_into initialised the first src.len() bytes.
-    unsafe { out.set_len(src.len()) };
-    out
 }
 
 /// The mask repeated over 8 bytes, in memory order.

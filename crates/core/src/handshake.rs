@@ -1,10 +1,12 @@
-//! Opening handshake (RFC 6455 §4) with the rules, order and messages of Poco's
-//! `WebSocket::accept`, `connect` and `completeHandshake` (Poco spec §3).
+//! Opening handshake (RFC 6455 §4): the rules of [`crate::protocol::opening`] applied in order,
+//! with Poco's codes and messages (`WebSocket::accept`, `connect`, `completeHandshake`, Poco spec
+//! §3) and ws's HTTP answers. Pure: the I/O is in [`crate::server`] and [`crate::client`].
 
 use tungstenite::handshake::{client::generate_key, derive_accept_key};
 
 use crate::error::{Error, ErrorCode};
 use crate::http::{RequestHead, ResponseHead};
+use crate::protocol::opening::{self, OpeningViolation};
 
 pub const WEBSOCKET_VERSION: &str = "13";
 
@@ -18,48 +20,102 @@ pub fn compute_accept(key: &str) -> String {
     derive_accept_key(key.as_bytes())
 }
 
-/// Server side: checks an upgrade request the way Poco's `WebSocket::accept` does, in its order,
-/// and returns the trimmed key. Method, HTTP version, Host and Origin are not checked (as Poco).
-pub fn validate_request(request: &RequestHead) -> Result<String, Error> {
-    let headers = &request.headers;
-    // §4.2.1 items 3-4: Connection is a token list; Upgrade is compared whole, as in Poco.
-    let upgrade = headers.get("Upgrade").unwrap_or("");
-    if !headers.has_token("Connection", "upgrade") || !upgrade.eq_ignore_ascii_case("websocket") {
-        return Err(Error::websocket(ErrorCode::NoHandshake, "No WebSocket handshake"));
-    }
-    // §4.2.1 item 6.
-    let version = headers.get("Sec-WebSocket-Version").unwrap_or("");
-    if version.is_empty() {
-        return Err(Error::websocket(
-            ErrorCode::HandshakeNoVersion,
-            "Missing Sec-WebSocket-Version in handshake request",
-        ));
-    }
-    if version != WEBSOCKET_VERSION {
-        return Err(Error::websocket(
-            ErrorCode::HandshakeUnsupportedVersion,
-            format!("Unsupported WebSocket version requested: {version}"),
-        ));
-    }
-    // §4.2.1 item 5.
-    let key = headers.get("Sec-WebSocket-Key").unwrap_or("").trim();
-    if key.is_empty() {
-        return Err(Error::websocket(ErrorCode::HandshakeNoKey, "Missing Sec-WebSocket-Key in handshake request"));
-    }
-    Ok(key.to_string())
+/// An upgrade request that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upgrade {
+    /// The Sec-WebSocket-Key, trimmed.
+    pub key: String,
+    /// The subprotocols offered, in the client's order (empty when lenient).
+    pub protocols: Vec<String>,
 }
 
-/// Server side: validates `request` and turns `response` (which may already carry the
-/// handler's own fields) into the 101 answer (§4.2.2).
-pub fn accept(request: &RequestHead, response: &mut ResponseHead) -> Result<(), Error> {
-    let key = validate_request(request)?;
+/// How a refused upgrade is answered over HTTP, as ws answers it, and the Poco error code a
+/// `WebSocket.accept` rejects with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    /// ws's wording, sent as the body.
+    pub message: &'static str,
+    pub code: ErrorCode,
+    /// §4.4: a version the server does not speak is answered with the one it does.
+    pub supported_version: Option<&'static str>,
+}
+
+/// The one mapping of a broken opening-handshake rule to Poco's code and ws's HTTP answer.
+pub fn rejection(violation: &OpeningViolation) -> Rejection {
+    let (status, message, code) = match violation {
+        OpeningViolation::Method(_) => (405, "Invalid HTTP method", ErrorCode::NoHandshake),
+        OpeningViolation::HttpVersion => (400, "Invalid HTTP version", ErrorCode::NoHandshake),
+        OpeningViolation::MissingHost => (400, "Missing Host header", ErrorCode::NoHandshake),
+        OpeningViolation::Upgrade => (400, "Invalid Upgrade header", ErrorCode::NoHandshake),
+        OpeningViolation::Connection => (400, "Invalid Connection header", ErrorCode::NoHandshake),
+        OpeningViolation::MissingKey | OpeningViolation::InvalidKey | OpeningViolation::DuplicateKey => {
+            (400, "Missing or invalid Sec-WebSocket-Key header", ErrorCode::HandshakeNoKey)
+        }
+        OpeningViolation::MissingVersion => (400, "Missing or invalid Sec-WebSocket-Version header", ErrorCode::HandshakeNoVersion),
+        OpeningViolation::UnsupportedVersion(_) => {
+            (400, "Missing or invalid Sec-WebSocket-Version header", ErrorCode::HandshakeUnsupportedVersion)
+        }
+        OpeningViolation::InvalidProtocols => (400, "Invalid Sec-WebSocket-Protocol header", ErrorCode::NoHandshake),
+        OpeningViolation::UnofferedProtocol(_) | OpeningViolation::UnofferedExtension(_) => {
+            (400, "Invalid handshake response", ErrorCode::HandshakeAccept)
+        }
+    };
+    let supported_version = matches!(violation, OpeningViolation::MissingVersion | OpeningViolation::UnsupportedVersion(_))
+        .then_some(WEBSOCKET_VERSION);
+    Rejection { status, message, code, supported_version }
+}
+
+/// The `WebSocketException` a broken rule gives: Poco's message where Poco has the check, else
+/// the rule's own.
+pub fn to_error(violation: &OpeningViolation) -> Error {
+    let message = match violation {
+        OpeningViolation::Upgrade | OpeningViolation::Connection => "No WebSocket handshake".to_string(),
+        other => other.to_string(),
+    };
+    Error::websocket(rejection(violation).code, message)
+}
+
+/// Server side, RFC 6455 §4.2.1 in its order: method, HTTP version, Host, Upgrade, Connection,
+/// key, version, then the subprotocols offered.
+pub fn check_request(request: &RequestHead) -> Result<Upgrade, OpeningViolation> {
+    let headers = &request.headers;
+    opening::check_method(&request.method)?;
+    opening::check_http_version(request.version)?;
+    opening::check_host(headers)?;
+    opening::check_upgrade(headers)?;
+    opening::check_connection(headers)?;
+    let key = opening::check_key(headers)?.to_string();
+    opening::check_version(headers, WEBSOCKET_VERSION)?;
+    let protocols = opening::parse_protocols(headers)?;
+    Ok(Upgrade { key, protocols })
+}
+
+/// Server side with strict checks off: Poco's `WebSocket::accept`, in its order (Connection and
+/// Upgrade, version, key present); method, HTTP version, Host and the key's form are not checked.
+pub fn check_request_lenient(request: &RequestHead) -> Result<Upgrade, OpeningViolation> {
+    let headers = &request.headers;
+    opening::check_connection(headers).and_then(|()| opening::check_upgrade(headers))?;
+    opening::check_version(headers, WEBSOCKET_VERSION)?;
+    let key = headers.get("Sec-WebSocket-Key").unwrap_or("").trim();
+    if key.is_empty() {
+        return Err(OpeningViolation::MissingKey);
+    }
+    Ok(Upgrade { key: key.to_string(), protocols: Vec::new() })
+}
+
+/// Server side: validates `request` (strictly, or as Poco does) and turns `response` (which may
+/// already carry the handler's own fields) into the 101 answer (§4.2.2).
+pub fn accept(request: &RequestHead, response: &mut ResponseHead, strict: bool) -> Result<Upgrade, Error> {
+    let checked = if strict { check_request(request) } else { check_request_lenient(request) };
+    let upgrade = checked.map_err(|violation| to_error(&violation))?;
     response.version = request.version;
     response.status = 101;
     response.reason = "Switching Protocols".into();
     response.headers.set("Connection", "Upgrade");
     response.headers.set("Upgrade", "websocket");
-    response.headers.set("Sec-WebSocket-Accept", compute_accept(&key));
-    Ok(())
+    response.headers.set("Sec-WebSocket-Accept", compute_accept(&upgrade.key));
+    Ok(upgrade)
 }
 
 /// The Host field Poco's `HTTPRequest::setHost(host, port)` writes: IPv6 literals in brackets,
@@ -87,8 +143,9 @@ pub fn prepare_request(request: &mut RequestHead, key: &str, host: &str, port: u
 }
 
 /// Client side: Poco's dispatch on the response status, then `completeHandshake`'s checks
-/// (§4.1, the client's validation of the server's response).
-pub fn verify_response(response: &ResponseHead, key: &str) -> Result<(), Error> {
+/// (§4.1, the client's validation of the server's response). Strict, also §4.1 checks 5 and 6:
+/// no extension and no subprotocol the request did not offer.
+pub fn verify_response(request: &RequestHead, response: &ResponseHead, key: &str, strict: bool) -> Result<(), Error> {
     match response.status {
         101 => {}
         401 => return Err(Error::websocket(ErrorCode::Unauthorized, "Not authorized")),
@@ -126,6 +183,11 @@ pub fn verify_response(response: &ResponseHead, key: &str) -> Result<(), Error> 
             ErrorCode::HandshakeAccept,
             "Invalid or missing Sec-WebSocket-Accept header in handshake response",
         ));
+    }
+    if strict {
+        let offered = opening::parse_protocols(&request.headers).unwrap_or_default();
+        opening::check_selected_protocol(&offered, headers).map_err(|violation| to_error(&violation))?;
+        opening::check_extensions(&[], headers).map_err(|violation| to_error(&violation))?;
     }
     Ok(())
 }

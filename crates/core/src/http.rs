@@ -22,6 +22,11 @@ impl Headers {
         self.get(name).is_some()
     }
 
+    /// Every value of the fields called `name`, in arrival order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     /// Replaces the first field of that name in place (keeping its position) and drops the
     /// others, or appends one.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
@@ -57,7 +62,7 @@ impl Headers {
 }
 
 /// HTTP version as its minor number (0 or 1; httparse reads only HTTP/1.x).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version(pub u8);
 
 impl Version {

@@ -1,6 +1,7 @@
 //! Pure-Rust core of poco-websocket: RFC 6455 with the semantics of `Poco::Net::WebSocket`.
 //!
-//! Layers, bottom up: [`frame`] (codec), [`http`] (message heads), [`handshake`] (upgrade rules),
+//! Layers, bottom up: [`frame`] (codec), [`protocol`] (RFC 6455's rules), [`decoder`] (bytes to
+//! checked frames and messages), [`http`] (message heads), [`handshake`] (upgrade rules),
 //! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
 //! connection is born). [`dial`], [`proxy`], [`tls`] and [`stream`] carry a connection over a
 //! CONNECT tunnel and TLS (wss). Nothing here knows about Node; the binding crate only bridges.
@@ -8,6 +9,7 @@
 pub mod auth;
 pub mod client;
 pub mod connection;
+pub mod decoder;
 pub mod defaults;
 pub mod dial;
 pub mod error;
@@ -22,5 +24,6 @@ pub mod stream;
 pub mod tls;
 pub mod transport;
 
-pub use connection::{Batch, Connection, ConnectionConfig, Role, Wake};
+pub use connection::{Batch, Connection, ConnectionConfig, Lifecycle, Wake};
+pub use protocol::{Role, Violation};
 pub use error::{Error, ErrorCode};

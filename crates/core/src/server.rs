@@ -15,7 +15,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
 
-use crate::connection::{Connection, ConnectionConfig, Role, Starter, Wake};
+use crate::connection::{Connection, ConnectionConfig, Starter, Wake};
+use crate::protocol::Role;
 use crate::defaults;
 use crate::error::Error;
 use crate::handshake;
@@ -106,10 +107,10 @@ impl IncomingRequest {
         if self.is_answered() {
             return Err(already_answered());
         }
-        handshake::accept(&self.head, &mut response)?;
+        handshake::accept(&self.head, &mut response, config.strict)?;
         let (connection, starter) = Connection::with_config(Role::Server, config, wake);
         if let Err(Reply::Upgrade { starter, .. }) = self.take_reply()?.send(Reply::Upgrade { head: response, starter }) {
-            starter.fail(Error::ConnectionReset);
+            starter.fail(Error::ConnectionReset(0));
         }
         Ok(connection)
     }

@@ -11,9 +11,6 @@ use socket2::SockRef;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-/// Reads are capped so a large spare buffer is not zeroed on every call.
-const MAX_READ: usize = 64 * 1024;
-
 #[derive(Debug, Clone)]
 pub struct SharedTcp(Arc<TcpStream>);
 
@@ -35,9 +32,13 @@ impl AsyncRead for SharedTcp {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         loop {
             ready!(self.0.poll_read_ready(cx))?;
-            let room = buf.remaining().min(MAX_READ);
-            match self.0.try_read(buf.initialize_unfilled_to(room)) {
+            // SAFETY: `try_read` only writes into the slice (what a read(2) does), never reads it,
+            // so handing it unfilled memory is sound; the bytes it reports are then initialised.
+            let unfilled = unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
+            match self.0.try_read(unfilled) {
                 Ok(n) => {
+                    // SAFETY: the read initialised the first `n` bytes of the unfilled part.
+                    unsafe { buf.assume_init(n) };
                     buf.advance(n);
                     return Poll::Ready(Ok(()));
                 }

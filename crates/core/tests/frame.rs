@@ -2,10 +2,12 @@
 
 use std::collections::HashSet;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
+use poco_websocket_core::decoder::{Decoder, Policy};
 use poco_websocket_core::defaults::MAX_PAYLOAD_SIZE;
-use poco_websocket_core::frame::{self, Decoded, Frame};
-use poco_websocket_core::{Error, ErrorCode};
+use poco_websocket_core::frame::{self, Frame};
+use poco_websocket_core::protocol::fragmentation::MessageLimits;
+use poco_websocket_core::{Error, Role, Violation};
 
 /// The masking key RFC 6455 §5.7 uses in its examples.
 const RFC_MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -18,15 +20,37 @@ fn encoded(flags: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
     out.to_vec()
 }
 
+/// What one decode step found at the front of the buffer.
+#[derive(Debug, PartialEq, Eq)]
+enum Decoded {
+    Frame(Frame),
+    /// This many bytes in total would complete what is known of the front frame.
+    NeedMore(usize),
+}
+
+/// The codec alone: the decoder with every protocol rule off (Poco's raw frames).
+fn raw(max_payload: u64) -> Policy {
+    let limits = MessageLimits { max_message_size: u64::MAX, max_fragments: u64::MAX };
+    Policy { strict: false, max_payload, limits, join: false }
+}
+
+/// Decodes what `buf` holds: its one frame, or how many bytes would complete it.
+fn decode_with(decoder: &mut Decoder, buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Violation> {
+    let mut frames = Vec::new();
+    let needed = decoder.decode(buf, &raw(max_payload), &mut frames)?;
+    assert!(frames.len() <= 1, "one frame at a time");
+    Ok(frames.pop().map_or(Decoded::NeedMore(needed), Decoded::Frame))
+}
+
+fn decode(buf: &mut BytesMut, max_payload: u64) -> Result<Decoded, Violation> {
+    decode_with(&mut Decoder::new(Role::Server), buf, max_payload)
+}
+
 fn decode_all(bytes: &[u8]) -> Vec<Frame> {
     let mut buf = BytesMut::from(bytes);
     let mut frames = Vec::new();
-    while !buf.is_empty() {
-        match frame::decode(&mut buf, MAX_PAYLOAD_SIZE).expect("decodes") {
-            Decoded::Frame(frame) => frames.push(frame),
-            Decoded::NeedMore(n) => panic!("incomplete frame, need {n} of {} bytes", buf.len()),
-        }
-    }
+    let needed = Decoder::new(Role::Server).decode(&mut buf, &raw(MAX_PAYLOAD_SIZE), &mut frames).expect("decodes");
+    assert!(buf.is_empty(), "incomplete frame, need {needed} of {} bytes", buf.len());
     frames
 }
 
@@ -41,16 +65,21 @@ fn pattern(len: usize) -> Vec<u8> {
 }
 
 fn frame(flags: u8, payload: &[u8]) -> Frame {
-    Frame { flags, payload: payload.to_vec() }
+    Frame { flags, payload: Bytes::copy_from_slice(payload) }
 }
 
 fn with_payload(header: &[u8], payload: &[u8]) -> Vec<u8> {
     [header, payload].concat()
 }
 
-fn assert_payload_too_big(result: Result<Decoded, Error>) {
+/// Poco's WS_ERR_PAYLOAD_TOO_BIG (code 10, "Payload too big"), close code 1009.
+fn assert_payload_too_big(result: Result<Decoded, Violation>) {
     match result {
-        Err(Error::WebSocket { code: ErrorCode::PayloadTooBig, message }) => assert_eq!(message, "Payload too big"),
+        Err(violation @ Violation::PayloadTooBig { .. }) => {
+            assert_eq!(violation.close_code(), 1009);
+            let error = Error::from(violation);
+            assert_eq!((error.code(), error.message().as_str()), (10, "Payload too big"));
+        }
         other => panic!("expected PayloadTooBig, got {other:?}"),
     }
 }
@@ -175,15 +204,16 @@ fn decode_byte_at_a_time() {
         wire.extend_from_slice(&follower);
 
         let mut buf = BytesMut::new();
+        let mut decoder = Decoder::new(Role::Client);
         let mut decoded = None;
         for (i, &byte) in wire[..total].iter().enumerate() {
             assert_eq!(
-                frame::decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap(),
+                decode_with(&mut decoder, &mut buf, MAX_PAYLOAD_SIZE).unwrap(),
                 Decoded::NeedMore(needed(i, header_len, total))
             );
             assert_eq!(buf.len(), i, "NeedMore must not consume");
             buf.extend_from_slice(&[byte]);
-            match frame::decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap() {
+            match decode_with(&mut decoder, &mut buf, MAX_PAYLOAD_SIZE).unwrap() {
                 Decoded::Frame(frame) => {
                     assert_eq!(i + 1, total, "frame completed early");
                     decoded = Some(frame);
@@ -197,7 +227,7 @@ fn decode_byte_at_a_time() {
         assert!(buf.is_empty());
 
         buf.extend_from_slice(&follower);
-        assert_eq!(frame::decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap(), Decoded::Frame(frame(0x89, b"next")));
+        assert_eq!(decode_with(&mut decoder, &mut buf, MAX_PAYLOAD_SIZE).unwrap(), Decoded::Frame(frame(0x89, b"next")));
     }
 }
 
@@ -240,12 +270,12 @@ fn huge_declared_length_is_payload_too_big() {
     let header = [0x82, 0x7f, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
     let mut buf = BytesMut::from(&header[..]);
     let capacity = buf.capacity();
-    assert_payload_too_big(frame::decode(&mut buf, MAX_PAYLOAD_SIZE));
+    assert_payload_too_big(decode(&mut buf, MAX_PAYLOAD_SIZE));
     assert_eq!(&buf[..], header);
     assert_eq!(buf.capacity(), capacity);
 
     let mut buf = BytesMut::from(&[0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4][..]);
-    assert_payload_too_big(frame::decode(&mut buf, u64::MAX - 1));
+    assert_payload_too_big(decode(&mut buf, u64::MAX - 1));
     assert_eq!(buf.len(), 14);
 }
 
@@ -254,21 +284,21 @@ fn huge_declared_length_is_payload_too_big() {
 fn max_payload_boundary() {
     let wire = encoded(0x81, b"Hello", None);
     let mut buf = BytesMut::from(&wire[..]);
-    let error = frame::decode(&mut buf, 4).unwrap_err();
+    let error = Error::from(decode(&mut buf, 4).unwrap_err());
     assert_eq!(error.code(), 10);
     assert_eq!(&buf[..], wire);
-    assert_payload_too_big(frame::decode(&mut buf, 4));
-    assert_eq!(frame::decode(&mut buf, 5).unwrap(), Decoded::Frame(frame(0x81, b"Hello")));
+    assert_payload_too_big(decode(&mut buf, 4));
+    assert_eq!(decode(&mut buf, 5).unwrap(), Decoded::Frame(frame(0x81, b"Hello")));
 
     let header = |length: u64| {
         let mut bytes = vec![0x82, 0x7f];
         bytes.extend_from_slice(&length.to_be_bytes());
         bytes
     };
-    assert_payload_too_big(frame::decode(&mut BytesMut::from(&header(MAX_PAYLOAD_SIZE + 1)[..]), MAX_PAYLOAD_SIZE));
+    assert_payload_too_big(decode(&mut BytesMut::from(&header(MAX_PAYLOAD_SIZE + 1)[..]), MAX_PAYLOAD_SIZE));
     let mut buf = BytesMut::from(&header(MAX_PAYLOAD_SIZE)[..]);
     let capacity = buf.capacity();
-    assert_eq!(frame::decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap(), Decoded::NeedMore(10 + MAX_PAYLOAD_SIZE as usize));
+    assert_eq!(decode(&mut buf, MAX_PAYLOAD_SIZE).unwrap(), Decoded::NeedMore(10 + MAX_PAYLOAD_SIZE as usize));
     assert_eq!(buf.capacity(), capacity, "a declared length alone must not reserve memory");
 }
 
@@ -305,10 +335,7 @@ fn close_payload_layout() {
 #[test]
 fn unaddressable_length_is_too_big_even_without_a_limit() {
     let mut buf = BytesMut::from(&[0x82, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..]);
-    match frame::decode(&mut buf, u64::MAX) {
-        Err(Error::WebSocket { code: ErrorCode::PayloadTooBig, message }) => assert_eq!(message, "Payload too big"),
-        other => panic!("expected PayloadTooBig, got {other:?}"),
-    }
+    assert_payload_too_big(decode(&mut buf, u64::MAX));
     assert_eq!(buf.len(), 10, "nothing consumed");
 }
 

@@ -4,9 +4,11 @@ mod common;
 
 use common::{headers, request};
 use poco_websocket_core::handshake::{
-    accept, compute_accept, create_key, host_field, prepare_request, validate_request, verify_response,
+    accept, check_request, check_request_lenient, compute_accept, create_key, host_field, prepare_request, rejection,
+    to_error, verify_response, Upgrade,
 };
 use poco_websocket_core::http::{RequestHead, ResponseHead, Version};
+use poco_websocket_core::protocol::opening::OpeningViolation;
 use poco_websocket_core::{Error, ErrorCode};
 
 const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -31,6 +33,24 @@ fn upgrade_with(name: &str, value: Option<&str>) -> RequestHead {
 
 fn upgrade_request() -> RequestHead {
     request("GET", "/chat", Version::HTTP_1_1, &UPGRADE_FIELDS)
+}
+
+/// Poco's lenient `WebSocket::accept` (strict checks off): the key, or Poco's error.
+fn validate_request(request: &RequestHead) -> Result<String, Error> {
+    check_request_lenient(request).map(|upgrade| upgrade.key).map_err(|violation| to_error(&violation))
+}
+
+/// The client's check of a response to a request that offered `protocols` (strict).
+fn verify_offering(protocols: &[&str], response: &ResponseHead, key: &str) -> Result<(), Error> {
+    let mut head = request("GET", "/", Version::HTTP_1_1, &[]);
+    if !protocols.is_empty() {
+        head.headers.set("Sec-WebSocket-Protocol", protocols.join(", "));
+    }
+    verify_response(&head, response, key, true)
+}
+
+fn verify(response: &ResponseHead, key: &str) -> Result<(), Error> {
+    verify_offering(&[], response, key)
 }
 
 fn assert_ws_error(result: Result<impl std::fmt::Debug, Error>, code: ErrorCode, message: &str) {
@@ -225,7 +245,7 @@ fn checks_run_in_poco_order() {
 fn accept_fills_101() {
     let mut response = ResponseHead::new(Version::HTTP_1_1, 200);
     response.headers = headers(&[("X-Handler", "1"), ("Connection", "Keep-Alive")]);
-    accept(&upgrade_request(), &mut response).unwrap();
+    accept(&upgrade_request(), &mut response, true).unwrap();
     assert_eq!(response.status, 101);
     assert_eq!(response.reason, "Switching Protocols");
     assert_eq!(response.version, Version::HTTP_1_1);
@@ -240,13 +260,14 @@ fn accept_fills_101() {
     );
 }
 
-/// Poco §3.1: the response copies the request's HTTP version (HTTP/1.0 is answered with HTTP/1.0 101).
+/// Poco §3.1, strict checks off: the response copies the request's HTTP version (HTTP/1.0 is
+/// answered with HTTP/1.0 101).
 #[test]
 fn accept_copies_request_version() {
     let mut old = upgrade_request();
     old.version = Version::HTTP_1_0;
     let mut response = ResponseHead::new(Version::HTTP_1_1, 200);
-    accept(&old, &mut response).unwrap();
+    accept(&old, &mut response, false).unwrap();
     assert_eq!(response.version, Version::HTTP_1_0);
     assert!(response.encode().starts_with(b"HTTP/1.0 101 Switching Protocols\r\n"));
 }
@@ -258,7 +279,7 @@ fn accept_failure_leaves_response_alone() {
     response.headers = headers(&[("X-Handler", "1")]);
     let before = response.clone();
     assert_ws_error(
-        accept(&upgrade_with("Sec-WebSocket-Key", None), &mut response),
+        accept(&upgrade_with("Sec-WebSocket-Key", None), &mut response, true),
         ErrorCode::HandshakeNoKey,
         "Missing Sec-WebSocket-Key in handshake request",
     );
@@ -321,10 +342,10 @@ fn host_field_forms() {
 /// Poco §3.3: a 101 with the right fields completes the handshake; values compare case-insensitively.
 #[test]
 fn verify_response_ok() {
-    assert!(verify_response(&response_101(&good_response_fields()), RFC_KEY).is_ok());
+    assert!(verify(&response_101(&good_response_fields()), RFC_KEY).is_ok());
     let lower =
         response_101(&[("upgrade", "WebSocket"), ("connection", "upgrade"), ("sec-websocket-accept", RFC_ACCEPT)]);
-    assert!(verify_response(&lower, RFC_KEY).is_ok());
+    assert!(verify(&lower, RFC_KEY).is_ok());
 }
 
 /// README "Differences from Poco": the client matches the Connection token, so "Upgrade, keep-alive" passes.
@@ -332,10 +353,10 @@ fn verify_response_ok() {
 fn verify_response_connection_token() {
     let fields =
         [("Upgrade", "websocket"), ("Connection", "Upgrade, keep-alive"), ("Sec-WebSocket-Accept", RFC_ACCEPT)];
-    assert!(verify_response(&response_101(&fields), RFC_KEY).is_ok());
+    assert!(verify(&response_101(&fields), RFC_KEY).is_ok());
     let fields = [("Upgrade", "websocket"), ("Connection", "keep-alive"), ("Sec-WebSocket-Accept", RFC_ACCEPT)];
     assert_ws_error(
-        verify_response(&response_101(&fields), RFC_KEY),
+        verify(&response_101(&fields), RFC_KEY),
         ErrorCode::NoHandshake,
         "No Connection: Upgrade header in handshake response",
     );
@@ -346,15 +367,15 @@ fn verify_response_connection_token() {
 fn verify_response_bad_accept() {
     let message = "Invalid or missing Sec-WebSocket-Accept header in handshake response";
     let other_key = response_101(&good_response_fields());
-    assert_ws_error(verify_response(&other_key, "x3JJHMbDL1EzLkh9GBhXDw=="), ErrorCode::HandshakeAccept, message);
+    assert_ws_error(verify(&other_key, "x3JJHMbDL1EzLkh9GBhXDw=="), ErrorCode::HandshakeAccept, message);
     let missing = response_101(&[("Upgrade", "websocket"), ("Connection", "Upgrade")]);
-    assert_ws_error(verify_response(&missing, RFC_KEY), ErrorCode::HandshakeAccept, message);
+    assert_ws_error(verify(&missing, RFC_KEY), ErrorCode::HandshakeAccept, message);
     let wrong_case = response_101(&[
         ("Upgrade", "websocket"),
         ("Connection", "Upgrade"),
         ("Sec-WebSocket-Accept", &RFC_ACCEPT.to_lowercase()),
     ]);
-    assert_ws_error(verify_response(&wrong_case, RFC_KEY), ErrorCode::HandshakeAccept, message);
+    assert_ws_error(verify(&wrong_case, RFC_KEY), ErrorCode::HandshakeAccept, message);
 }
 
 /// Poco §3.2 step 4: the status dispatch (401, 200, anything else with its reason).
@@ -367,26 +388,26 @@ fn verify_response_status_dispatch() {
         headers: headers(&good_response_fields()),
     };
     assert_ws_error(
-        verify_response(&with_status(401, "Unauthorized"), RFC_KEY),
+        verify(&with_status(401, "Unauthorized"), RFC_KEY),
         ErrorCode::Unauthorized,
         "Not authorized",
     );
     assert_ws_error(
-        verify_response(&with_status(200, "OK"), RFC_KEY),
+        verify(&with_status(200, "OK"), RFC_KEY),
         ErrorCode::NoHandshake,
         "The server does not understand the WebSocket protocol",
     );
     assert_ws_error(
-        verify_response(&with_status(404, "Not Found"), RFC_KEY),
+        verify(&with_status(404, "Not Found"), RFC_KEY),
         ErrorCode::NoHandshake,
         "Cannot upgrade to WebSocket connection: Not Found",
     );
     assert_ws_error(
-        verify_response(&with_status(400, "Bad Request"), RFC_KEY),
+        verify(&with_status(400, "Bad Request"), RFC_KEY),
         ErrorCode::NoHandshake,
         "Cannot upgrade to WebSocket connection: Bad Request",
     );
-    assert_eq!(verify_response(&with_status(401, ""), RFC_KEY).unwrap_err().code(), 6);
+    assert_eq!(verify(&with_status(401, ""), RFC_KEY).unwrap_err().code(), 6);
 }
 
 /// Poco §3.3 steps 1-2: missing Connection or Upgrade, checked in that order before the accept.
@@ -395,10 +416,84 @@ fn verify_response_missing_fields() {
     let no_connection = "No Connection: Upgrade header in handshake response";
     let no_upgrade = "No Upgrade: websocket header in handshake response";
     let response = response_101(&[("Upgrade", "websocket"), ("Sec-WebSocket-Accept", RFC_ACCEPT)]);
-    assert_ws_error(verify_response(&response, RFC_KEY), ErrorCode::NoHandshake, no_connection);
+    assert_ws_error(verify(&response, RFC_KEY), ErrorCode::NoHandshake, no_connection);
     let response = response_101(&[("Connection", "Upgrade"), ("Sec-WebSocket-Accept", RFC_ACCEPT)]);
-    assert_ws_error(verify_response(&response, RFC_KEY), ErrorCode::NoHandshake, no_upgrade);
+    assert_ws_error(verify(&response, RFC_KEY), ErrorCode::NoHandshake, no_upgrade);
     let response = response_101(&[("Connection", "Upgrade"), ("Upgrade", "websocket, foo")]);
-    assert_ws_error(verify_response(&response, RFC_KEY), ErrorCode::NoHandshake, no_upgrade);
-    assert_ws_error(verify_response(&response_101(&[]), RFC_KEY), ErrorCode::NoHandshake, no_connection);
+    assert_ws_error(verify(&response, RFC_KEY), ErrorCode::NoHandshake, no_upgrade);
+    assert_ws_error(verify(&response_101(&[]), RFC_KEY), ErrorCode::NoHandshake, no_connection);
+}
+
+/// RFC 6455 §4.2.1 (matrix H1, H2, H5, H8), strict checks on (the default): every rule, with
+/// Poco's closest code for `WebSocket.accept` and ws's HTTP answer for `WebSocketServer`.
+#[test]
+fn strict_request_rules() {
+    let with = |change: &dyn Fn(&mut RequestHead)| {
+        let mut head = upgrade_request();
+        change(&mut head);
+        head
+    };
+    let long_protocol = format!("b{}x", " ".repeat(15_000));
+    let cases: Vec<(&str, RequestHead, OpeningViolation, u16, ErrorCode)> = vec![
+        ("POST", with(&|h| h.method = "POST".into()), OpeningViolation::Method("POST".into()), 405, ErrorCode::NoHandshake),
+        ("DELETE", with(&|h| h.method = "DELETE".into()), OpeningViolation::Method("DELETE".into()), 405, ErrorCode::NoHandshake),
+        ("HTTP/1.0", with(&|h| h.version = Version::HTTP_1_0), OpeningViolation::HttpVersion, 400, ErrorCode::NoHandshake),
+        ("no Host", upgrade_with("Host", None), OpeningViolation::MissingHost, 400, ErrorCode::NoHandshake),
+        ("no Upgrade", upgrade_with("Upgrade", None), OpeningViolation::Upgrade, 400, ErrorCode::NoHandshake),
+        ("key not base64", upgrade_with("Sec-WebSocket-Key", Some("not base64 at all!!!!!==")), OpeningViolation::InvalidKey, 400, ErrorCode::HandshakeNoKey),
+        ("key of 15 bytes", upgrade_with("Sec-WebSocket-Key", Some("dGhlIHNhbXBsZSBub25j")), OpeningViolation::InvalidKey, 400, ErrorCode::HandshakeNoKey),
+        ("key of 17 bytes", upgrade_with("Sec-WebSocket-Key", Some("dGhlIHNhbXBsZSBub25jZSE=")), OpeningViolation::InvalidKey, 400, ErrorCode::HandshakeNoKey),
+        ("duplicated key", with(&|h| h.headers.0.push(("Sec-WebSocket-Key".into(), RFC_KEY.into()))), OpeningViolation::DuplicateKey, 400, ErrorCode::HandshakeNoKey),
+        ("version 8", upgrade_with("Sec-WebSocket-Version", Some("8")), OpeningViolation::UnsupportedVersion("8".into()), 400, ErrorCode::HandshakeUnsupportedVersion),
+        ("15,002-character protocol", with(&|h| h.headers.set("Sec-WebSocket-Protocol", long_protocol.clone())), OpeningViolation::InvalidProtocols, 400, ErrorCode::NoHandshake),
+        ("protocol list with an empty element", with(&|h| h.headers.set("Sec-WebSocket-Protocol", "chat,,superchat")), OpeningViolation::InvalidProtocols, 400, ErrorCode::NoHandshake),
+        ("a protocol offered twice", with(&|h| h.headers.set("Sec-WebSocket-Protocol", "chat, chat")), OpeningViolation::InvalidProtocols, 400, ErrorCode::NoHandshake),
+    ];
+    for (name, head, violation, status, code) in cases {
+        assert_eq!(check_request(&head), Err(violation.clone()), "{name}");
+        assert_eq!((rejection(&violation).status, rejection(&violation).code), (status, code), "{name}");
+        let mut response = ResponseHead::new(Version::HTTP_1_1, 200);
+        assert_eq!(accept(&head, &mut response, true).unwrap_err().code(), code as i32, "{name}");
+        assert_eq!(response.status, 200, "{name}: nothing sent");
+    }
+    assert_eq!(rejection(&OpeningViolation::UnsupportedVersion("8".into())).supported_version, Some("13"));
+}
+
+/// RFC 6455 §4.2.1: what passes the strict checks, with the offered subprotocols in order.
+#[test]
+fn strict_request_accepts_the_rfc_forms() {
+    let mut head = upgrade_request();
+    head.headers.set("Upgrade", "WebSocket");
+    head.headers.set("Connection", "keep-alive, Upgrade");
+    head.headers.0.push(("Sec-WebSocket-Protocol".into(), "chat, superchat".into()));
+    head.headers.0.push(("Sec-WebSocket-Protocol".into(), "v2.json".into()));
+    assert_eq!(
+        check_request(&head),
+        Ok(Upgrade { key: RFC_KEY.into(), protocols: vec!["chat".into(), "superchat".into(), "v2.json".into()] })
+    );
+}
+
+/// RFC 6455 §4.1 client checks 5 and 6 (matrix C4, H12): an extension or subprotocol the client
+/// did not offer, or an empty subprotocol, fails the handshake; with strict checks off (Poco)
+/// they are not looked at.
+#[test]
+fn client_refuses_what_it_did_not_offer() {
+    let fields = |extra: &[(&'static str, &'static str)]| {
+        let mut all = good_response_fields().to_vec();
+        all.extend_from_slice(extra);
+        response_101(&all)
+    };
+    let refused = [
+        (vec![], fields(&[("Sec-WebSocket-Extensions", "permessage-deflate")]), OpeningViolation::UnofferedExtension("permessage-deflate".into())),
+        (vec!["chat"], fields(&[("Sec-WebSocket-Protocol", "")]), OpeningViolation::UnofferedProtocol("".into())),
+        (vec!["chat"], fields(&[("Sec-WebSocket-Protocol", "superchat")]), OpeningViolation::UnofferedProtocol("superchat".into())),
+        (vec![], fields(&[("Sec-WebSocket-Protocol", "chat")]), OpeningViolation::UnofferedProtocol("chat".into())),
+    ];
+    for (offered, response, violation) in refused {
+        assert_eq!(verify_offering(&offered, &response, RFC_KEY), Err(to_error(&violation)), "{violation}");
+        assert_eq!(to_error(&violation).code(), ErrorCode::HandshakeAccept as i32);
+        let head = request("GET", "/", Version::HTTP_1_1, &[]);
+        assert!(verify_response(&head, &response, RFC_KEY, false).is_ok(), "lenient: {violation}");
+    }
+    assert!(verify_offering(&["chat", "superchat"], &fields(&[("Sec-WebSocket-Protocol", "superchat")]), RFC_KEY).is_ok());
 }

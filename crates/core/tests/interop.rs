@@ -151,7 +151,7 @@ async fn server_with_tungstenite_client() {
         ws.send(Message::Ping(Bytes::from_static(b"hi"))).await.unwrap();
         assert_eq!(next_frame(&connection, &notify).await.unwrap(), frame(0x89, b"hi"));
 
-        assert_eq!(connection.send_close(1000, "").unwrap(), 2);
+        assert_eq!(common::send_close(&connection, 1000, "").unwrap(), 2);
         match ws.next().await.unwrap().unwrap() {
             Message::Close(Some(close)) => assert_eq!(close.code, CloseCode::Normal),
             other => panic!("expected the CLOSE (and no PONG before it), got {other:?}"),
@@ -219,7 +219,7 @@ async fn client_with_tungstenite_server() {
         assert_eq!(next_frame(&connection, &notify).await.unwrap(), frame(0x82, &[0, 1, 2, 255]));
         assert_eq!(next_frame(&connection, &notify).await.unwrap(), frame(0x82, &large));
 
-        assert_eq!(connection.send_close(1001, "bye").unwrap(), 5);
+        assert_eq!(common::send_close(&connection, 1001, "bye").unwrap(), 5);
         let close = peer.await.unwrap().expect("a close frame with a status");
         assert_eq!((close.code, close.reason.as_str()), (CloseCode::Away, "bye"));
     })

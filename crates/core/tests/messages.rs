@@ -80,25 +80,69 @@ async fn joins_fragments_and_answers_ping() {
     .await;
 }
 
-/// §5.5.1: the peer's CLOSE is answered with its status code, then the server closes TCP.
+/// §5.5.1: the peer's CLOSE is answered with its status code once the caller's turn with it is
+/// over (`end_turn`), then the server closes TCP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_close_and_ends() {
+async fn answers_close_after_the_turn_and_ends() {
     bounded(async {
         let (_server, connection, notify, mut ws) = pair(message_config()).await;
         ws.send(Message::Close(Some(CloseFrame { code: CloseCode::Away, reason: "bye".into() }))).await.unwrap();
+        let batch = next_batch(&connection, &notify).await.unwrap();
+        assert_eq!(batch.frames, vec![frame(0x88, b"\x03\xe9bye")]);
+        assert!(batch.end_turn, "the answer waits for the end of the turn");
+        connection.end_turn();
         match ws.next().await.unwrap().unwrap() {
             Message::Close(Some(close)) => assert_eq!(close.code, CloseCode::Away),
             other => panic!("expected the CLOSE answer, got {other:?}"),
         }
-        let mut frames = Vec::new();
         loop {
             let batch = next_batch(&connection, &notify).await.unwrap();
-            frames.extend(batch.frames);
+            assert!(batch.frames.is_empty());
             if batch.ended {
                 break;
             }
         }
-        assert_eq!(frames, vec![frame(0x88, b"\x03\xe9bye")]);
+    })
+    .await;
+}
+
+/// §5.5.1 "data until our CLOSE is sent" (a ws client's `send('hello'); close()`): what the
+/// caller sends in its turn with a message goes out before the answer to the CLOSE behind it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_in_the_turn_precede_the_close_answer() {
+    bounded(async {
+        let (_server, connection, notify, mut ws) = pair(message_config()).await;
+        ws.send(Message::text("hello")).await.unwrap();
+        ws.send(Message::Close(Some(CloseFrame { code: CloseCode::Normal, reason: "".into() }))).await.unwrap();
+        let mut frames = Vec::new();
+        while frames.len() < 2 {
+            frames.extend(next_batch(&connection, &notify).await.unwrap().frames);
+        }
+        assert_eq!(frames, vec![frame(0x81, b"hello"), frame(0x88, b"\x03\xe8")]);
+        let (sent, result) = connection.send_messages(&[(0x81, b"hello")]);
+        assert_eq!((sent, result.is_ok()), (1, true));
+        connection.end_turn();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hello"));
+        match ws.next().await.unwrap().unwrap() {
+            Message::Close(Some(close)) => assert_eq!(close.code, CloseCode::Normal),
+            other => panic!("expected the CLOSE answer, got {other:?}"),
+        }
+        // After our CLOSE, no data frame may follow (§5.5.1).
+        assert!(connection.send_messages(&[(0x81, b"late")]).1.is_err());
+    })
+    .await;
+}
+
+/// The message API's fragments (ws's `send(data, { fin: false })`): the frames after the first
+/// are CONTINUATIONs whatever opcode the caller gives, and the message arrives whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_fragments_are_continuations() {
+    bounded(async {
+        let (_server, connection, _notify, mut ws) = pair(message_config()).await;
+        let (sent, result) = connection.send_messages(&[(0x01, b"a"), (0x81, b"b"), (0x81, b"c")]);
+        assert_eq!((sent, result.is_ok()), (3, true));
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("ab"));
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("c"));
     })
     .await;
 }

@@ -72,9 +72,9 @@ async fn connect(host: &str, port: u16, route: Route) -> Result<Vec<u8>, Error> 
     let head = request("GET", "/", Version::HTTP_1_1, &[]);
     let Handshake { result, .. } = client::connect_via(host, port, &route, head, ClientOptions::default(), None, wake).await;
     let connection = result?;
-    let hello = next_frame(&connection, &notify).await?.payload;
+    let hello = next_frame(&connection, &notify).await?.payload.to_vec();
     connection.send(0x81, b"through").unwrap();
-    assert_eq!(next_frame(&connection, &notify).await?.payload, b"through");
+    assert_eq!(next_frame(&connection, &notify).await?.payload, &b"through"[..]);
     Ok(hello)
 }
 

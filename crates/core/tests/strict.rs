@@ -11,24 +11,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use common::{bounded, eof_frame, frame, next_request, request, waker};
+use common::raw::RawClient;
+use common::{bounded, eof_frame, frame, request, waker};
 use poco_websocket_core::client::{self, ClientOptions, Handshake};
-use poco_websocket_core::frame::{self, Decoded, Frame};
+use poco_websocket_core::decoder::{Decoder, Policy};
+use poco_websocket_core::frame::{self, Frame};
+use poco_websocket_core::protocol::fragmentation::MessageLimits;
 use poco_websocket_core::handshake::compute_accept;
-use poco_websocket_core::http::{read_request_head, read_response_head, HeadLimits, ResponseHead, Version};
-use poco_websocket_core::server::{Server, ServerOptions};
-use poco_websocket_core::{Connection, ConnectionConfig, Error, ErrorCode};
+use poco_websocket_core::http::{read_request_head, HeadLimits, Version};
+use poco_websocket_core::server::Server;
+use poco_websocket_core::{Connection, ConnectionConfig, Error, Role, Violation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
 /// How long a failed connection may take to close TCP (far below the 30 s close timeout).
 const PROMPT: Duration = Duration::from_secs(2);
-const RFC_KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
 const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
-const RSV_MESSAGE: &str = "Reserved bits set without a negotiated extension (RFC 6455 §5.2)";
-const BAD_TEXT: &str = "Invalid UTF-8 in a text message (RFC 6455 §8.1)";
 
 fn close_payload(code: u16, reason: &str) -> Vec<u8> {
     frame::close_payload(code, reason)
@@ -80,27 +80,7 @@ async fn pair(side: Side, config: ConnectionConfig) -> Pair {
 
 /// Our server (default options) upgrades a raw client's request with `config`.
 async fn server_with_raw_client(config: ConnectionConfig) -> Pair {
-    let (server_wake, server_notify) = waker();
-    let server = Server::bind("127.0.0.1", 0, ServerOptions::default(), server_wake).await.expect("bind");
-    let mut raw = TcpStream::connect(server.local_addr()).await.unwrap();
-    raw.set_nodelay(true).unwrap();
-    let fields = [
-        ("Host", "localhost"),
-        ("Upgrade", "websocket"),
-        ("Connection", "Upgrade"),
-        ("Sec-WebSocket-Key", RFC_KEY),
-        ("Sec-WebSocket-Version", "13"),
-    ];
-    raw.write_all(&request("GET", "/chat", Version::HTTP_1_1, &fields).encode()).await.unwrap();
-
-    let mut incoming = next_request(&server, &server_notify).await;
-    let (wake, notify) = waker();
-    let connection =
-        incoming.upgrade_with(ResponseHead::new(Version::HTTP_1_1, 200), config, wake).expect("upgrade");
-    let mut buf = BytesMut::new();
-    let response = read_response_head(&mut raw, &mut buf, HeadLimits::default()).await.expect("101");
-    assert_eq!(response.status, 101);
-    assert_eq!(response.headers.get("Sec-WebSocket-Accept"), Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    let RawClient { server, connection, notify, raw, buf } = common::raw::server_with_raw_client(config).await;
     Pair { side: Side::Server, connection, notify, raw, buf, _server: Some(server) }
 }
 
@@ -133,16 +113,16 @@ async fn client_with_raw_server(config: ConnectionConfig) -> Pair {
     Pair { side: Side::Client, connection, notify, raw, buf: BytesMut::new(), _server: None }
 }
 
-/// Takes every complete frame off `buf`.
+/// Takes every complete frame off `buf`, as raw frames (no rule checked).
 fn parse_frames(buf: &mut BytesMut) -> Vec<WireFrame> {
+    let limits = MessageLimits { max_message_size: u64::MAX, max_fragments: u64::MAX };
+    let raw = Policy { strict: false, max_payload: u64::MAX, limits, join: false };
     let mut frames = Vec::new();
     while let Some(header) = frame::parse_header(buf) {
-        match frame::decode(buf, u64::MAX).expect("decodes") {
-            Decoded::Frame(frame) => {
-                frames.push(WireFrame { flags: frame.flags, masked: header.mask.is_some(), payload: frame.payload })
-            }
-            Decoded::NeedMore(_) => break,
-        }
+        let mut decoded = Vec::new();
+        Decoder::new(Role::Server).decode(&mut buf.split_to(buf.len().min(header.len + header.payload_len as usize)), &raw, &mut decoded).expect("decodes");
+        let Some(frame) = decoded.pop() else { break };
+        frames.push(WireFrame { flags: frame.flags, masked: header.mask.is_some(), payload: frame.payload.to_vec() });
     }
     frames
 }
@@ -255,15 +235,15 @@ impl Pair {
 
     /// The failure of a broken rule: `delivered` then the error on `receive` (every time); on the
     /// wire exactly one frame, a CLOSE with the close code, then EOF.
-    async fn expect_failure(&mut self, delivered: &[Frame], code: ErrorCode, message: &str) {
-        let context = format!("{:?} side, {message}", self.side);
+    async fn expect_failure(&mut self, delivered: &[Frame], violation: Violation) {
+        let context = format!("{:?} side, {violation}", self.side);
         let (frames, error) = self.frames_until_error().await;
         assert_eq!(frames, delivered, "{context}");
-        let expected = Error::WebSocket { code, message: message.to_string() };
+        let close_code = violation.close_code();
+        let expected = Error::Protocol(violation);
         assert_eq!(error, expected, "{context}");
         assert_eq!(self.connection.receive(None), Err(expected.clone()), "{context}: the error stays");
 
-        let close_code = code.close_code().expect("a close code");
         let (wire, _) = self.read_until_eof(PROMPT).await;
         assert_eq!(wire, [self.our_close(close_code)], "{context}");
         assert_eq!(self.connection.receive(Some(1 << 20)), Err(expected), "{context}: the error stays");
@@ -277,7 +257,7 @@ async fn rsv_bit_fails_1002() {
         for side in SIDES {
             let mut pair = pair(side, ConnectionConfig::default()).await;
             pair.send(&[(0x81, b"ok"), (0xc1, b"compressed?")]).await;
-            pair.expect_failure(&[frame(0x81, b"ok")], ErrorCode::ProtocolViolation, RSV_MESSAGE).await;
+            pair.expect_failure(&[frame(0x81, b"ok")], Violation::ReservedBits).await;
         }
     })
     .await;
@@ -291,8 +271,7 @@ async fn reserved_opcode_fails_1002() {
             for opcode in [0x3, 0xb] {
                 let mut pair = pair(side, ConnectionConfig::default()).await;
                 pair.send(&[(0x82, &[1, 2]), (0x80 | opcode, b"")]).await;
-                let message = format!("Reserved opcode {opcode} (RFC 6455 §5.2)");
-                pair.expect_failure(&[frame(0x82, &[1, 2])], ErrorCode::ProtocolViolation, &message).await;
+                pair.expect_failure(&[frame(0x82, &[1, 2])], Violation::ReservedOpcode(opcode)).await;
             }
         }
     })
@@ -308,8 +287,7 @@ async fn unmasked_client_frame_fails_1002() {
         pair.send_bytes(&bytes).await;
         pair.expect_failure(
             &[frame(0x81, b"masked")],
-            ErrorCode::ProtocolViolation,
-            "Unmasked frame from a client (RFC 6455 §5.1)",
+            Violation::UnmaskedFrame,
         )
         .await;
     })
@@ -325,8 +303,7 @@ async fn masked_server_frame_fails_1002() {
         pair.send_bytes(&bytes).await;
         pair.expect_failure(
             &[frame(0x81, b"plain")],
-            ErrorCode::ProtocolViolation,
-            "Masked frame from a server (RFC 6455 §5.1)",
+            Violation::MaskedFrame,
         )
         .await;
     })
@@ -342,8 +319,7 @@ async fn control_payload_126_fails_1002() {
             pair.send(&[(0x89, &[b'p'; 125]), (0x89, &[b'p'; 126])]).await;
             pair.expect_failure(
                 &[frame(0x89, &[b'p'; 125])],
-                ErrorCode::ProtocolViolation,
-                "Control frame payload of 126 bytes exceeds 125 (RFC 6455 §5.5)",
+                Violation::ControlTooLong(126),
             )
             .await;
         }
@@ -360,8 +336,7 @@ async fn continuation_without_message_fails_1002() {
             pair.send(&[(0x81, b"done"), (0x80, b"more")]).await;
             pair.expect_failure(
                 &[frame(0x81, b"done")],
-                ErrorCode::ProtocolViolation,
-                "Continuation frame without a message to continue (RFC 6455 §5.4)",
+                Violation::ContinuationWithoutMessage,
             )
             .await;
         }
@@ -379,8 +354,7 @@ async fn close_code_1005_fails_1002() {
             pair.send(&[(0x81, b"hi"), (0x88, &close_payload(1005, ""))]).await;
             pair.expect_failure(
                 &[frame(0x81, b"hi")],
-                ErrorCode::ProtocolViolation,
-                "Invalid close code 1005 (RFC 6455 §7.4)",
+                Violation::InvalidCloseCode(1005),
             )
             .await;
         }
@@ -403,7 +377,7 @@ async fn invalid_utf8_across_fragments_fails_1007() {
             assert_eq!(pair.next_frame().await, Ok(frame(0x80, b"\xa9!")));
             assert_eq!(pair.next_frame().await, Ok(frame(0x01, b"a\xe2")));
             pair.send(&[(0x80, b"(b")]).await;
-            pair.expect_failure(&[], ErrorCode::InvalidPayload, BAD_TEXT).await;
+            pair.expect_failure(&[], Violation::InvalidText).await;
         }
     })
     .await;
@@ -420,7 +394,7 @@ async fn invalid_utf8_fails_before_frame_completes() {
             payload[300] = 0xff;
             let bytes = wire(0x81, &payload, pair.peer_mask());
             pair.send_bytes(&bytes[..bytes.len() / 2]).await;
-            pair.expect_failure(&[], ErrorCode::InvalidPayload, BAD_TEXT).await;
+            pair.expect_failure(&[], Violation::InvalidText).await;
         }
     })
     .await;
@@ -437,8 +411,7 @@ async fn message_over_limit_fails_1009() {
             pair.send(&[(0x82, &[7; 10]), (0x01, b"hello"), (0x80, b"world!")]).await;
             pair.expect_failure(
                 &[frame(0x82, &[7; 10]), frame(0x01, b"hello")],
-                ErrorCode::MessageTooBig,
-                "Message of 11 bytes exceeds the limit of 10 bytes",
+                Violation::MessageTooBig { size: 11, limit: 10 },
             )
             .await;
         }
@@ -448,8 +421,7 @@ async fn message_over_limit_fails_1009() {
             pair.send(&[(0x02, b"a"), (0x80, b"b"), (0x02, b"c"), (0x00, b"d"), (0x80, b"e")]).await;
             pair.expect_failure(
                 &[frame(0x02, b"a"), frame(0x80, b"b"), frame(0x02, b"c"), frame(0x00, b"d")],
-                ErrorCode::MessageTooBig,
-                "Message of more than 2 fragments",
+                Violation::TooManyFragments { limit: 2 },
             )
             .await;
         }
@@ -470,7 +442,7 @@ async fn frame_over_max_payload_fails_1009() {
             let header_len = frame::parse_header(&oversized).unwrap().len;
             bytes.extend_from_slice(&oversized[..header_len]);
             pair.send_bytes(&bytes).await;
-            pair.expect_failure(&[frame(0x82, &[1; 100])], ErrorCode::PayloadTooBig, "Payload too big").await;
+            pair.expect_failure(&[frame(0x82, &[1; 100])], Violation::PayloadTooBig { length: 1000, limit: 100 }).await;
         }
     })
     .await;
@@ -487,7 +459,7 @@ async fn server_closes_tcp_after_close_handshake() {
         pair.expect_silence().await;
 
         let start = Instant::now();
-        assert_eq!(pair.connection.send_close(1000, ""), Ok(2));
+        assert_eq!(common::send_close(&pair.connection, 1000, ""), Ok(2));
         let (wire, _) = pair.read_until_eof(Duration::from_secs(1)).await;
         assert_eq!(wire, [pair.our_close(1000)]);
         assert!(start.elapsed() < Duration::from_secs(1), "took {:?}", start.elapsed());
@@ -504,7 +476,7 @@ async fn server_closes_tcp_after_close_handshake() {
 async fn server_closes_tcp_when_its_close_is_answered() {
     bounded(async {
         let mut pair = pair(Side::Server, ConnectionConfig::default()).await;
-        assert_eq!(pair.connection.send_close(1001, "going"), Ok(7));
+        assert_eq!(common::send_close(&pair.connection, 1001, "going"), Ok(7));
         let close = pair.read_frame().await;
         assert_eq!(close, WireFrame { flags: 0x88, masked: false, payload: close_payload(1001, "going") });
         pair.expect_silence().await;
@@ -528,7 +500,7 @@ async fn client_closes_tcp_after_unanswered_close() {
         let config = ConnectionConfig { close_timeout: Duration::from_millis(200), ..ConnectionConfig::default() };
         let mut pair = pair(Side::Client, config).await;
         let start = Instant::now();
-        assert_eq!(pair.connection.send_close(1000, "done"), Ok(6));
+        assert_eq!(common::send_close(&pair.connection, 1000, "done"), Ok(6));
         let close = pair.read_frame().await;
         assert_eq!(close, WireFrame { flags: 0x88, masked: true, payload: close_payload(1000, "done") });
         let (wire, _) = pair.read_until_eof(Duration::from_secs(1)).await;
@@ -554,7 +526,7 @@ async fn client_waits_for_server_to_close_tcp() {
         pair.send(&[(0x88, &close_payload(1000, ""))]).await;
         assert_eq!(pair.next_frame().await, Ok(frame(0x88, &close_payload(1000, ""))));
         let start = Instant::now();
-        assert_eq!(pair.connection.send_close(1000, ""), Ok(2));
+        assert_eq!(common::send_close(&pair.connection, 1000, ""), Ok(2));
         let (wire, _) = pair.read_until_eof(Duration::from_secs(1)).await;
         let elapsed = start.elapsed();
         assert_eq!(wire, [pair.our_close(1000)]);
@@ -565,7 +537,7 @@ async fn client_waits_for_server_to_close_tcp() {
         let mut pair = pair_with_default_timeout().await;
         pair.send(&[(0x88, &close_payload(1000, ""))]).await;
         assert_eq!(pair.next_frame().await, Ok(frame(0x88, &close_payload(1000, ""))));
-        assert_eq!(pair.connection.send_close(1000, ""), Ok(2));
+        assert_eq!(common::send_close(&pair.connection, 1000, ""), Ok(2));
         assert_eq!(pair.read_frame().await, pair.our_close(1000));
         pair.raw.shutdown().await.unwrap();
         let start = Instant::now();
@@ -606,7 +578,7 @@ async fn frames_after_peer_close_not_delivered() {
             pair.expect_silence().await;
             assert_eq!(pair.connection.receive(None), Ok(None));
 
-            assert_eq!(pair.connection.send_close(1000, ""), Ok(2));
+            assert_eq!(common::send_close(&pair.connection, 1000, ""), Ok(2));
             if side == Side::Client {
                 assert_eq!(pair.read_frame().await, pair.our_close(1000));
                 pair.raw.shutdown().await.unwrap();

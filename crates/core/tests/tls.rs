@@ -64,14 +64,14 @@ async fn assert_echo(port: u16, host: &str, route: Route) {
     let (status, result) = connect(port, host, route).await;
     let (connection, notify) = result.expect("wss handshake");
     assert_eq!(status, Some(101));
-    assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, b"secure");
+    assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, &b"secure"[..]);
     connection.send(0x82, &[1, 2, 3]).unwrap();
     let echo = next_frame(&connection, &notify).await.unwrap();
-    assert_eq!((echo.flags, echo.payload.as_slice()), (0x82, &[1u8, 2, 3][..]));
+    assert_eq!((echo.flags, &echo.payload[..]), (0x82, &[1u8, 2, 3][..]));
     let socket = connection.socket().expect("the TCP socket under TLS");
     assert_eq!(socket.peer_addr().unwrap().port(), port);
     assert!(socket.flag(poco_websocket_core::socket::Flag::NoDelay).unwrap());
-    connection.send_close(1000, "").unwrap();
+    common::send_close(&connection, 1000, "").unwrap();
     let close = next_frame(&connection, &notify).await.unwrap();
     assert_eq!(close.flags, 0x88);
 }
@@ -157,7 +157,7 @@ async fn tls_client_to_plain_port_and_plain_client_to_tls_port() {
         assert_echo(secure, "localhost", tls_route(client_context(Some(&pki.ca), VerificationMode::Relaxed))).await;
         let (_, result) = connect(plain, "127.0.0.1", Route::default()).await;
         let (connection, notify) = result.expect("plain handshake");
-        assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, b"plain");
+        assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, &b"plain"[..]);
     })
     .await;
 }
@@ -280,7 +280,7 @@ async fn eof_without_close_notify_is_the_end_of_input() {
         });
         let (_, result) = connect(port, "localhost", tls_route(client_context(Some(&pki.ca), VerificationMode::Relaxed))).await;
         let (connection, notify) = result.unwrap();
-        assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, b"hi");
+        assert_eq!(next_frame(&connection, &notify).await.unwrap().payload, &b"hi"[..]);
         let end = next_frame(&connection, &notify).await.unwrap();
         assert_eq!((end.flags, end.payload.len()), (0, 0));
     })

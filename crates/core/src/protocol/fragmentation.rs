@@ -3,11 +3,18 @@
 //! on what one message may pin: its size and its number of fragments (§10.4).
 
 use super::Violation;
-use crate::frame::{Header, FLAG_FIN};
+use crate::frame::{Header, FLAG_FIN, OPCODE_MASK, OP_CONTINUATION, OP_TEXT};
 
-/// The data message being received, if one is open.
+/// Limits on one message.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageLimits {
+    pub max_message_size: u64,
+    pub max_fragments: u64,
+}
+
+/// The data message being received, if one is open: the one fragmentation tracker.
 #[derive(Debug, Default, Clone)]
-pub struct Assembly {
+pub struct Fragmentation {
     open: Option<OpenMessage>,
 }
 
@@ -18,24 +25,17 @@ struct OpenMessage {
     bytes: u64,
 }
 
-/// Limits on one message.
-#[derive(Debug, Clone, Copy)]
-pub struct MessageLimits {
-    pub max_message_size: u64,
-    pub max_fragments: u64,
-}
-
-impl Assembly {
+impl Fragmentation {
     /// Accounts for a data frame's header (opcode 0, 1 or 2); returns whether its payload is text.
     pub fn on_data_header(&mut self, header: &Header, limits: MessageLimits) -> Result<bool, Violation> {
-        let opcode = header.flags & 0x0f;
+        let opcode = header.flags & OPCODE_MASK;
         let message = match (opcode, self.open) {
             // §5.4: "continuation frames … MUST be preceded by" a first fragment.
-            (0, None) => return Err(Violation::protocol("Continuation frame without a message to continue (RFC 6455 §5.4)")),
-            (0, Some(open)) => open,
+            (OP_CONTINUATION, None) => return Err(Violation::ContinuationWithoutMessage),
+            (OP_CONTINUATION, Some(open)) => open,
             // §5.4: the fragments of one message are not interleaved with another's.
-            (_, Some(_)) => return Err(Violation::protocol("New data frame inside a fragmented message (RFC 6455 §5.4)")),
-            (opcode, None) => OpenMessage { text: opcode == 1, fragments: 0, bytes: 0 },
+            (_, Some(_)) => return Err(Violation::DataInsideMessage),
+            (opcode, None) => OpenMessage { text: opcode == OP_TEXT, fragments: 0, bytes: 0 },
         };
         let message = OpenMessage {
             fragments: message.fragments + 1,
@@ -43,20 +43,12 @@ impl Assembly {
             ..message
         };
         if message.bytes > limits.max_message_size {
-            return Err(Violation::too_big(format!(
-                "Message of {} bytes exceeds the limit of {} bytes",
-                message.bytes, limits.max_message_size
-            )));
+            return Err(Violation::MessageTooBig { size: message.bytes, limit: limits.max_message_size });
         }
         if message.fragments > limits.max_fragments {
-            return Err(Violation::too_big(format!("Message of more than {} fragments", limits.max_fragments)));
+            return Err(Violation::TooManyFragments { limit: limits.max_fragments });
         }
         self.open = (header.flags & FLAG_FIN == 0).then_some(message);
         Ok(message.text)
-    }
-
-    /// Whether a fragmented message is open.
-    pub fn is_open(&self) -> bool {
-        self.open.is_some()
     }
 }

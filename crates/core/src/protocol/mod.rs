@@ -1,161 +1,102 @@
-//! RFC 6455 rules applied to every received frame while strict checks are on (the default).
-//! One module per rule group; each rule quotes the section it enforces. A broken rule is a
-//! [`Violation`]: the connection is failed with its close code (§7.1.7).
+//! RFC 6455 rules, one module per rule group; each rule is a pure function quoting the section it
+//! enforces. A broken rule is a [`Violation`]: the connection is failed with its close code
+//! (§7.1.7). The received-frame rules are applied by [`crate::decoder::Decoder`]; the opening
+//! handshake's by [`crate::handshake`].
 //!
 //! Strict checks can be turned off per connection, for users who implement extensions with the
 //! RSV bits or otherwise need Poco's raw frame semantics.
 
+pub mod close;
 pub mod control;
 pub mod fragmentation;
 pub mod framing;
+pub mod opening;
 pub mod utf8;
 
-use crate::connection::Role;
-use crate::error::{Error, ErrorCode};
-use crate::frame::{self, Frame, Header, FLAG_FIN, OPCODE_MASK, OP_CLOSE};
+use std::fmt;
 
-use self::fragmentation::{Assembly, MessageLimits};
-use self::utf8::Utf8Stream;
+/// Which end of the connection we are; the values are Poco's `WebSocket::Mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Server = 0,
+    Client = 1,
+}
 
-/// A broken protocol rule: the error the caller sees, and the close code sent to the peer.
+/// A broken rule of RFC 6455 on a received frame, one variant per rule. The close code of the
+/// CLOSE that fails the connection is [`Violation::close_code`]; the Poco error code and message
+/// the caller sees come from [`crate::error::Error::Protocol`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    pub code: ErrorCode,
-    pub message: String,
+pub enum Violation {
+    /// §5.2: RSV1-3 set without a negotiated extension.
+    ReservedBits,
+    /// §5.2: opcodes 0x3-0x7 and 0xB-0xF are reserved.
+    ReservedOpcode(u8),
+    /// §5.1: a server must close the connection on an unmasked frame.
+    UnmaskedFrame,
+    /// §5.1: a client must close the connection on a masked frame.
+    MaskedFrame,
+    /// §5.5: control frames must not be fragmented.
+    FragmentedControl,
+    /// §5.5: control frames carry at most 125 bytes.
+    ControlTooLong(u64),
+    /// §5.4: a continuation frame with no message to continue.
+    ContinuationWithoutMessage,
+    /// §5.4: a new data frame while a fragmented message is open.
+    DataInsideMessage,
+    /// §5.5.1: a close payload of one byte (a code needs two).
+    CloseOneByte,
+    /// §7.4: a close code an endpoint may not send.
+    InvalidCloseCode(u16),
+    /// §5.5.1: a close reason that is not UTF-8.
+    InvalidCloseReason,
+    /// §8.1: a text message that is not UTF-8.
+    InvalidText,
+    /// §10.4, Poco's "Payload too big": a declared frame length over the limit, refused before
+    /// any of the payload is read.
+    PayloadTooBig { length: u64, limit: u64 },
+    /// §10.4: a message (all its fragments) over the size limit.
+    MessageTooBig { size: u64, limit: u64 },
+    /// §10.4: a message of more fragments than allowed.
+    TooManyFragments { limit: u64 },
 }
 
 impl Violation {
-    /// Close code 1002.
-    pub fn protocol(message: impl Into<String>) -> Self {
-        Violation { code: ErrorCode::ProtocolViolation, message: message.into() }
-    }
-
-    /// Close code 1007.
-    pub fn invalid_payload(message: impl Into<String>) -> Self {
-        Violation { code: ErrorCode::InvalidPayload, message: message.into() }
-    }
-
-    /// Close code 1009.
-    pub fn too_big(message: impl Into<String>) -> Self {
-        Violation { code: ErrorCode::MessageTooBig, message: message.into() }
-    }
-
-    /// The status code of the CLOSE frame that fails the connection.
+    /// The status code of the CLOSE that fails the connection (§7.4.1).
     pub fn close_code(&self) -> u16 {
-        self.code.close_code().unwrap_or(1002)
-    }
-}
-
-impl From<Violation> for Error {
-    fn from(violation: Violation) -> Self {
-        Error::WebSocket { code: violation.code, message: violation.message }
-    }
-}
-
-/// What the inspector enforces, read from the connection's settings for each frame.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    pub strict: bool,
-    pub limits: MessageLimits,
-}
-
-/// The receive-side protocol state of one connection.
-#[derive(Debug)]
-pub struct Inspector {
-    role: Role,
-    assembly: Assembly,
-    text: Utf8Stream,
-    /// The frame at the front of the read buffer, once its header has been checked.
-    current: Option<Current>,
-    close_received: bool,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Current {
-    /// Its payload is (part of) a text message and is validated as UTF-8.
-    text: bool,
-    /// Payload bytes already fed to the validator while the frame was arriving.
-    validated: usize,
-    /// Dropped, not delivered: it came after the peer's CLOSE (§5.5.1).
-    dropped: bool,
-}
-
-impl Inspector {
-    pub fn new(role: Role) -> Self {
-        Inspector { role, assembly: Assembly::default(), text: Utf8Stream::default(), current: None, close_received: false }
-    }
-
-    /// Whether the peer's CLOSE has arrived.
-    pub fn close_received(&self) -> bool {
-        self.close_received
-    }
-
-    /// Checks the header of the frame at the front of the buffer, before its payload is read.
-    /// Calling it again for the same frame does nothing.
-    pub fn on_header(&mut self, header: &Header, policy: &Policy) -> Result<(), Violation> {
-        if self.current.is_some() {
-            return Ok(());
+        match self {
+            Violation::InvalidText | Violation::InvalidCloseReason => 1007,
+            Violation::PayloadTooBig { .. } | Violation::MessageTooBig { .. } | Violation::TooManyFragments { .. } => 1009,
+            _ => 1002,
         }
-        let mut current = Current { text: false, validated: 0, dropped: false };
-        if policy.strict {
-            if self.close_received {
-                // §5.5.1: after a CLOSE, "the endpoint … MUST NOT send any more data frames": what
-                // a peer sends anyway is ignored.
-                current.dropped = true;
-            } else {
-                framing::check_reserved_bits(header)?;
-                let opcode = header.flags & OPCODE_MASK;
-                framing::check_opcode(opcode)?;
-                framing::check_masking(self.role, header)?;
-                if opcode >= OP_CLOSE {
-                    control::check_control_header(header)?;
-                } else {
-                    current.text = self.assembly.on_data_header(header, policy.limits)?;
-                }
+    }
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::ReservedBits => write!(f, "Reserved bits set without a negotiated extension (RFC 6455 §5.2)"),
+            Violation::ReservedOpcode(opcode) => write!(f, "Reserved opcode {opcode} (RFC 6455 §5.2)"),
+            Violation::UnmaskedFrame => write!(f, "Unmasked frame from a client (RFC 6455 §5.1)"),
+            Violation::MaskedFrame => write!(f, "Masked frame from a server (RFC 6455 §5.1)"),
+            Violation::FragmentedControl => write!(f, "Fragmented control frame (RFC 6455 §5.5)"),
+            Violation::ControlTooLong(length) => {
+                write!(f, "Control frame payload of {length} bytes exceeds 125 (RFC 6455 §5.5)")
             }
-        }
-        self.current = Some(current);
-        Ok(())
-    }
-
-    /// Validates text payload bytes of the incomplete frame at the front as they arrive, so an
-    /// invalid byte fails the connection before the rest of the frame comes (fail fast).
-    /// `payload` is everything of the frame's payload received so far, masked as on the wire.
-    pub fn on_partial_payload(&mut self, header: &Header, payload: &[u8]) -> Result<(), Violation> {
-        let Some(current) = self.current.as_mut().filter(|c| c.text && payload.len() > c.validated) else {
-            return Ok(());
-        };
-        let mut chunk = payload[current.validated..].to_vec();
-        if let Some(mask) = header.mask {
-            frame::apply_mask_from(&mut chunk, mask, current.validated);
-        }
-        current.validated = payload.len();
-        self.text.feed(&chunk).map_err(|_| invalid_text())
-    }
-
-    /// Checks a complete frame; returns whether to deliver it.
-    pub fn on_frame(&mut self, frame: &Frame, policy: &Policy) -> Result<bool, Violation> {
-        let current = self.current.take().unwrap_or(Current { text: false, validated: 0, dropped: !policy.strict });
-        if !policy.strict {
-            return Ok(true);
-        }
-        if current.dropped {
-            return Ok(false);
-        }
-        if current.text {
-            self.text.feed(&frame.payload[current.validated.min(frame.payload.len())..]).map_err(|_| invalid_text())?;
-            if frame.flags & FLAG_FIN != 0 {
-                self.text.finish().map_err(|_| invalid_text())?;
+            Violation::ContinuationWithoutMessage => {
+                write!(f, "Continuation frame without a message to continue (RFC 6455 §5.4)")
             }
+            Violation::DataInsideMessage => write!(f, "New data frame inside a fragmented message (RFC 6455 §5.4)"),
+            Violation::CloseOneByte => write!(f, "Close frame with a 1-byte payload (RFC 6455 §5.5.1)"),
+            Violation::InvalidCloseCode(code) => write!(f, "Invalid close code {code} (RFC 6455 §7.4)"),
+            Violation::InvalidCloseReason => write!(f, "Invalid UTF-8 in a close reason (RFC 6455 §5.5.1)"),
+            Violation::InvalidText => write!(f, "Invalid UTF-8 in a text message (RFC 6455 §8.1)"),
+            Violation::PayloadTooBig { .. } => write!(f, "Payload too big"),
+            Violation::MessageTooBig { size, limit } => {
+                write!(f, "Message of {size} bytes exceeds the limit of {limit} bytes")
+            }
+            Violation::TooManyFragments { limit } => write!(f, "Message of more than {limit} fragments"),
         }
-        if frame.flags & OPCODE_MASK == OP_CLOSE {
-            control::check_close_payload(&frame.payload)?;
-            self.close_received = true;
-        }
-        Ok(true)
     }
 }
 
-fn invalid_text() -> Violation {
-    Violation::invalid_payload("Invalid UTF-8 in a text message (RFC 6455 §8.1)")
-}
+impl std::error::Error for Violation {}

@@ -5,7 +5,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use poco_websocket_core::frame::Frame;
+use poco_websocket_core::{Connection, Error};
 use poco_websocket_core::http::{Headers, RequestHead, Version};
 use poco_websocket_core::server::{IncomingRequest, Server};
 use poco_websocket_core::Wake;
@@ -13,6 +15,7 @@ use tokio::sync::Notify;
 
 pub mod echo;
 pub mod pki;
+pub mod raw;
 
 /// Every socket test finishes within this, or fails instead of hanging.
 pub const LIMIT: Duration = Duration::from_secs(10);
@@ -50,7 +53,13 @@ pub async fn next_request(server: &Server, notify: &Notify) -> IncomingRequest {
 }
 
 pub fn frame(flags: u8, payload: &[u8]) -> Frame {
-    Frame { flags, payload: payload.to_vec() }
+    Frame { flags, payload: Bytes::copy_from_slice(payload) }
+}
+
+/// Poco's `shutdown(code, reason)`: sends a CLOSE, returns its payload length.
+pub fn send_close(connection: &Connection, code: u16, reason: &str) -> Result<usize, Error> {
+    let payload = poco_websocket_core::frame::close_payload(code, reason);
+    connection.send(0x88, &payload).map(|_| payload.len())
 }
 
 pub fn eof_frame() -> Frame {

@@ -1,0 +1,485 @@
+//! The runtime side of a connection on tokio: one future per connection that reads, decodes and
+//! queues what arrives, sends the runtime's own answers, writes what was queued, keeps the
+//! keepalive and close deadlines, and closes TCP the way RFC 6455 §7.1.1 asks (flush, FIN, then
+//! read until the peer's EOF, so that the OS does not answer unread input with a RST that would
+//! destroy our last frames).
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
+
+use super::inbound::End;
+use super::keepalive::{Due, Keepalive};
+use super::{lock, Lifecycle, Shared};
+use crate::decoder::Decoder;
+use crate::defaults;
+use crate::error::{Error, ErrorCode};
+use crate::frame::{Frame, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_PING};
+use crate::protocol::Violation;
+
+/// Rounds of work in one poll before the driver yields to the other tasks of its thread.
+const ROUNDS_PER_POLL: usize = 32;
+/// Spare room under which the thread's read buffer is replaced by a fresh one.
+const SLAB_LOW: usize = 16 * 1024;
+
+thread_local! {
+    /// Where reads land while a connection has no partial frame: frames decoded from it are
+    /// slices of it, so an idle connection holds no read buffer and a payload is not copied.
+    static SLAB: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+pub(super) struct Driver<S> {
+    shared: Arc<Shared>,
+    stream: S,
+    decoder: Decoder,
+    /// A partial frame (or the bytes that came with the handshake).
+    buf: BytesMut,
+    /// Bytes `buf` must hold to complete the next frame.
+    needed: usize,
+    keepalive: Keepalive,
+    /// Reading was held back (paused, or the inbound queue full): the keepalive restarts after.
+    held: bool,
+    /// No more input to decode: EOF, a read error or a violation ended it.
+    input_ended: bool,
+    phase: Phase,
+    /// What is being written, and how much of it went out.
+    chunk: Bytes,
+    written: usize,
+    flush_pending: bool,
+    /// A write failed: nothing more can go out.
+    output_broken: bool,
+    fin_sent: bool,
+    /// A violation waits for the caller to take the frames before it, at most until then.
+    fail_deferred_at: Option<Instant>,
+    /// Finishing: give up flushing to a peer that does not read after this.
+    flush_deadline: Option<Instant>,
+    timer: Option<(Instant, Pin<Box<Sleep>>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Running,
+    /// FIN is sent: read and drop until the peer's EOF, at most until then.
+    Lingering(Instant),
+    Done,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    pub(super) fn new(shared: Arc<Shared>, stream: S, buffered: BytesMut) -> Self {
+        let role = shared.role;
+        let mut driver = Driver {
+            shared,
+            stream,
+            decoder: Decoder::new(role),
+            buf: BytesMut::new(),
+            needed: 0,
+            keepalive: Keepalive::new(Instant::now()),
+            held: false,
+            input_ended: false,
+            phase: Phase::Running,
+            chunk: Bytes::new(),
+            written: 0,
+            flush_pending: false,
+            output_broken: false,
+            fin_sent: false,
+            fail_deferred_at: None,
+            flush_deadline: None,
+            timer: None,
+        };
+        if !buffered.is_empty() {
+            let mut buffered = buffered;
+            driver.on_input(&mut buffered);
+            driver.buf = buffered;
+        }
+        driver
+    }
+
+    /// Writes what is queued; returns whether anything moved.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        while !self.output_broken {
+            if self.written == self.chunk.len() {
+                if self.flush_pending {
+                    match Pin::new(&mut self.stream).poll_flush(cx) {
+                        Poll::Ready(Ok(())) => self.flush_pending = false,
+                        Poll::Ready(Err(error)) => {
+                            self.on_write_error(error);
+                            return true;
+                        }
+                        Poll::Pending => return progress,
+                    }
+                }
+                let shared = &self.shared;
+                let chunk = lock(&shared.outbound).take(shared.role, shared.settings.write_limit());
+                if chunk.is_empty() {
+                    return progress;
+                }
+                self.chunk = chunk.freeze();
+                self.written = 0;
+            }
+            match Pin::new(&mut self.stream).poll_write(cx, &self.chunk[self.written..]) {
+                Poll::Ready(Ok(0)) => self.on_write_error(io::ErrorKind::WriteZero.into()),
+                Poll::Ready(Ok(n)) => {
+                    self.written += n;
+                    if self.written == self.chunk.len() {
+                        self.chunk = Bytes::new();
+                        self.written = 0;
+                        self.flush_pending = true;
+                        lock(&self.shared.outbound).written();
+                        self.shared.wake_writers_if_writable();
+                    }
+                }
+                Poll::Ready(Err(error)) => self.on_write_error(error),
+                Poll::Pending => return progress,
+            }
+            progress = true;
+        }
+        progress
+    }
+
+    fn on_write_error(&mut self, error: io::Error) {
+        self.output_broken = true;
+        self.chunk = Bytes::new();
+        self.written = 0;
+        let mut outbound = lock(&self.shared.outbound);
+        outbound.written();
+        outbound.stop(error.into());
+        drop(outbound);
+        self.shared.wake_writers();
+    }
+
+    /// Sends FIN once everything is flushed, when asked to (`shutdownSend`, or finishing), and
+    /// starts lingering once finishing.
+    fn poll_finish(&mut self, cx: &mut Context<'_>) -> bool {
+        let (finishing, wants_fin, pending) = {
+            let outbound = lock(&self.shared.outbound);
+            (outbound.finishing, outbound.wants_fin(), outbound.has_pending())
+        };
+        let mut progress = false;
+        if finishing && self.flush_deadline.is_none() {
+            self.flush_deadline = Some(Instant::now() + defaults::CLOSE_FLUSH_TIMEOUT);
+            progress = true;
+        }
+        let flushed = self.output_broken || (!pending && self.written == self.chunk.len() && !self.flush_pending);
+        if wants_fin && flushed && !self.fin_sent {
+            if !self.output_broken {
+                match Pin::new(&mut self.stream).poll_shutdown(cx) {
+                    Poll::Pending => return progress,
+                    Poll::Ready(_) => {}
+                }
+            }
+            self.fin_sent = true;
+            progress = true;
+        }
+        if finishing && self.fin_sent && self.phase == Phase::Running {
+            self.phase = if self.input_eof() {
+                Phase::Done
+            } else {
+                Phase::Lingering(Instant::now() + self.shared.settings.close_timeout())
+            };
+            // For the caller the connection is over now; the lingering read is the transport's.
+            if !self.input_ended {
+                self.end_input(End::Eof);
+            }
+            progress = true;
+        }
+        progress
+    }
+
+    fn input_eof(&self) -> bool {
+        self.input_ended && lock(&self.shared.inbound).has_ended() && self.buf.is_empty()
+    }
+
+    /// Reads what the socket has; returns whether anything moved.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
+        if let Phase::Lingering(_) = self.phase {
+            return self.poll_discard(cx);
+        }
+        if self.input_ended {
+            return false;
+        }
+        let held = self.shared.settings.paused() || lock(&self.shared.inbound).is_full();
+        if held {
+            self.held = true;
+            return false;
+        }
+        if std::mem::take(&mut self.held) {
+            self.keepalive = Keepalive::new(Instant::now());
+        }
+        let read = if self.buf.is_empty() { self.poll_read_slab(cx) } else { self.poll_read_buf(cx) };
+        match read {
+            Poll::Pending => false,
+            Poll::Ready(Ok(0)) => {
+                self.on_eof();
+                true
+            }
+            Poll::Ready(Ok(_)) => {
+                self.keepalive.heard(Instant::now());
+                true
+            }
+            Poll::Ready(Err(error)) => {
+                self.end_input(End::Failed(error.into()));
+                true
+            }
+        }
+    }
+
+    /// A read into the thread's buffer; what remains of a partial frame is kept in `buf`.
+    fn poll_read_slab(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        SLAB.with_borrow_mut(|slab| {
+            if slab.capacity() - slab.len() < SLAB_LOW {
+                *slab = BytesMut::with_capacity(defaults::READ_SCRATCH);
+            }
+            let n = match poll_read_spare(&mut self.stream, cx, slab) {
+                Poll::Ready(Ok(n)) => n,
+                other => return other,
+            };
+            if n > 0 {
+                self.on_input(slab);
+                // The partial frame left (and, on a violation, what is not decoded) is copied out,
+                // so that the thread's buffer can serve the next connection.
+                self.buf.extend_from_slice(slab);
+                slab.clear();
+            }
+            Poll::Ready(Ok(n))
+        })
+    }
+
+    /// A read that completes the partial frame in `buf`, which grows by at most one step at a
+    /// time, so a declared length never drives an allocation on its own.
+    fn poll_read_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let missing = self.needed.saturating_sub(self.buf.len()).clamp(1, defaults::READ_BUFFER_STEP);
+        self.buf.reserve(missing.max(defaults::READ_SCRATCH.min(defaults::READ_BUFFER_STEP) / 4));
+        let n = std::task::ready!(poll_read_spare(&mut self.stream, cx, &mut self.buf))?;
+        if n > 0 {
+            let mut buf = std::mem::take(&mut self.buf);
+            self.on_input(&mut buf);
+            self.buf = buf;
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Lingering: what the peer still sends is dropped until its EOF.
+    fn poll_discard(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut sink = [0u8; 4096];
+        let mut read = ReadBuf::new(&mut sink);
+        match Pin::new(&mut self.stream).poll_read(cx, &mut read) {
+            Poll::Pending => false,
+            Poll::Ready(Ok(())) if !read.filled().is_empty() => true,
+            Poll::Ready(_) => {
+                self.phase = Phase::Done;
+                true
+            }
+        }
+    }
+
+    /// Decodes what arrived and hands it on: the caller's frames, the runtime's answers.
+    fn on_input(&mut self, input: &mut BytesMut) {
+        let policy = self.shared.settings.policy();
+        let mut frames = Vec::new();
+        let result = self.decoder.decode(input, &policy, &mut frames);
+        self.deliver(frames, policy.join);
+        match result {
+            Ok(needed) => self.needed = needed,
+            Err(violation) if policy.strict => {
+                self.fail_deferred_at = Some(Instant::now() + self.shared.settings.close_timeout());
+                self.end_input(End::Violation(violation));
+            }
+            Err(violation) => self.end_input(End::Failed(violation.into())),
+        }
+        self.shared.undecoded.store(input.len() + self.buf.len(), Ordering::Relaxed);
+    }
+
+    /// Queues `frames` for the caller, after what the runtime does on its own: a PONG for each
+    /// PING (message mode, §5.5.2), and the close handshake's bookkeeping for a CLOSE.
+    fn deliver(&mut self, frames: Vec<Frame>, messages: bool) {
+        if frames.is_empty() {
+            return;
+        }
+        let shared = &self.shared;
+        let control = frames.iter().filter(|frame| frame.flags & OPCODE_MASK >= OP_CLOSE);
+        let mut control = control.peekable();
+        if control.peek().is_some() {
+            let limit = shared.settings.write_limit();
+            let mut outbound = lock(&shared.outbound);
+            for frame in control {
+                match frame.flags & OPCODE_MASK {
+                    OP_PING if messages => {
+                        outbound.answer_ping(shared.role, frame.payload.clone(), limit);
+                    }
+                    OP_CLOSE => {
+                        let next = outbound.lifecycle.on_close_received();
+                        shared.apply(next, &mut outbound);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        lock(&shared.inbound).push(frames, messages);
+        shared.wake_readers();
+    }
+
+    fn on_eof(&mut self) {
+        if !self.buf.is_empty() {
+            // Poco spins forever on EOF inside a header (spec §4.6.1); report it instead.
+            let error = Error::websocket(ErrorCode::IncompleteFrame, "Incomplete frame received");
+            self.end_input(End::Failed(error));
+            return;
+        }
+        self.end_input(End::Eof);
+        // §7.1.1: after the close handshake the server's FIN is the client's cue to close.
+        let mut outbound = lock(&self.shared.outbound);
+        if outbound.lifecycle == Lifecycle::CloseHandshakeDone {
+            outbound.finishing = true;
+        }
+    }
+
+    fn end_input(&mut self, end: End) {
+        self.input_ended = true;
+        lock(&self.shared.inbound).end(end);
+        self.shared.wake_readers();
+    }
+
+    /// Keepalive, the close timeout and the deferred failure; arms the timer for the next one.
+    fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
+        let shared = self.shared.clone();
+        let now = Instant::now();
+        let mut progress = false;
+        let (ping, idle) = shared.settings.keepalive();
+        let listening = self.phase == Phase::Running && !self.input_ended && !self.held;
+        if listening && self.keepalive.deadline(ping, idle).is_some_and(|at| now >= at) {
+            match self.keepalive.due(now, ping, idle) {
+                Due::Ping => {
+                    let mut outbound = lock(&shared.outbound);
+                    if outbound.lifecycle == Lifecycle::Open && !outbound.finishing {
+                        outbound.push(shared.role, FLAG_FIN | OP_PING, &[]);
+                    }
+                }
+                Due::Drop => {
+                    self.end_input(End::Failed(Error::Timeout));
+                    lock(&shared.outbound).finishing = true;
+                }
+                Due::Nothing => {}
+            }
+            progress = true;
+        }
+        {
+            let mut outbound = lock(&shared.outbound);
+            if outbound.finish_by.is_some_and(|at| now >= at) {
+                outbound.finish_by = None;
+                outbound.finishing = true;
+                progress = true;
+            }
+        }
+        if self.fail_deferred_at.is_some_and(|at| now >= at) {
+            self.fail_deferred_at = None;
+            let violation = lock(&shared.inbound).deferred_violation();
+            if let Some(violation) = violation {
+                shared.fail(violation);
+            }
+            progress = true;
+        }
+        let lingering_over = matches!(self.phase, Phase::Lingering(until) if now >= until);
+        if lingering_over || self.flush_deadline.is_some_and(|at| now >= at && self.phase == Phase::Running) {
+            self.phase = Phase::Done;
+            return true;
+        }
+        if progress {
+            return true;
+        }
+        let next = [
+            listening.then(|| self.keepalive.deadline(ping, idle)).flatten(),
+            lock(&shared.outbound).finish_by,
+            self.fail_deferred_at,
+            if self.phase == Phase::Running { self.flush_deadline } else { None },
+            match self.phase {
+                Phase::Lingering(until) => Some(until),
+                _ => None,
+            },
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let Some(at) = next else {
+            self.timer = None;
+            return false;
+        };
+        match &mut self.timer {
+            Some((armed, sleep)) if *armed == at => sleep.as_mut().poll(cx).is_ready(),
+            timer => {
+                let mut sleep = Box::pin(tokio::time::sleep_until(at.into()));
+                let ready = sleep.as_mut().poll(cx).is_ready();
+                *timer = Some((at, sleep));
+                ready
+            }
+        }
+    }
+
+    /// The transport is done: the socket goes, waiting callers learn that input ended.
+    fn release(&mut self) {
+        let shared = &self.shared;
+        lock(&shared.socket).take();
+        lock(&shared.inbound).end(End::Eof);
+        lock(&shared.outbound).stop(Error::broken_pipe());
+        shared.undecoded.store(0, Ordering::Relaxed);
+        shared.wake_readers();
+        shared.wake_writers();
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        // Registered before any state is read: a kick after this point polls again.
+        this.shared.signals.driver.register(cx.waker());
+        for _ in 0..ROUNDS_PER_POLL {
+            let mut progress = this.poll_write(cx);
+            progress |= this.poll_finish(cx);
+            if this.phase != Phase::Done {
+                progress |= this.poll_read(cx);
+            }
+            if this.phase != Phase::Done {
+                progress |= this.poll_timers(cx);
+            }
+            if this.phase == Phase::Done {
+                this.release();
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+        // Other connections on this thread get their turn.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// One read into the spare capacity of `buf` (no zero-fill), at most the scratch size at once.
+fn poll_read_spare<S: AsyncRead + Unpin>(stream: &mut S, cx: &mut Context<'_>, buf: &mut BytesMut) -> Poll<io::Result<usize>> {
+    let spare = buf.spare_capacity_mut();
+    let limit = spare.len().min(defaults::READ_BUFFER_STEP);
+    let mut read = ReadBuf::uninit(&mut spare[..limit]);
+    std::task::ready!(Pin::new(stream).poll_read(cx, &mut read))?;
+    let n = read.filled().len();
+    // SAFETY: `poll_read` initialised the first `n` bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + n) };
+    Poll::Ready(Ok(n))
+}
+
+impl From<Violation> for End {
+    fn from(violation: Violation) -> Self {
+        End::Violation(violation)
+    }
+}

@@ -1,0 +1,155 @@
+//! What is to be written: encoded frames waiting for the runtime's writer, the lifecycle (changed
+//! under the same lock, so a CLOSE is recorded as it is queued), and what the runtime owes the
+//! peer on its own (PONGs). The runtime's own replies obey the write limit like the caller's
+//! sends: over it, only the most recent PING is answered once the buffer drains (§5.5.3).
+
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+
+use super::lifecycle::{Lifecycle, Next};
+use crate::error::Error;
+use crate::frame::{self, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_CONTINUATION, OP_PONG};
+use crate::protocol::Role;
+
+pub(super) struct Outbound {
+    /// Encoded frames waiting for the writer (taken whole by it: an idle connection holds none).
+    buf: BytesMut,
+    /// Bytes the writer has taken and not finished writing.
+    in_flight: usize,
+    pub(super) lifecycle: Lifecycle,
+    /// Why sending stopped: every later send reports it.
+    error: Option<Error>,
+    /// A PONG owed while the buffer was over the write limit: the latest PING's payload.
+    pending_pong: Option<Bytes>,
+    /// `shutdownSend()`: flush, then FIN; no frames after that.
+    send_shut: bool,
+    /// Finish the transport: flush, FIN, then close TCP after the peer's EOF.
+    pub(super) finishing: bool,
+    /// When the transport must be finished even if the peer has not closed (the close timeout).
+    pub(super) finish_by: Option<Instant>,
+    /// Non-blocking mode: the payload length of a frame reported as not yet sent (Poco's -1).
+    pub(super) pending_len: Option<usize>,
+    /// Message API: a data message is being sent in fragments (`fin: false`).
+    sending_fragments: bool,
+}
+
+impl Outbound {
+    pub(super) fn new() -> Self {
+        Outbound {
+            buf: BytesMut::new(),
+            in_flight: 0,
+            lifecycle: Lifecycle::Open,
+            error: None,
+            pending_pong: None,
+            send_shut: false,
+            finishing: false,
+            finish_by: None,
+            pending_len: None,
+            sending_fragments: false,
+        }
+    }
+
+    /// Bytes accepted and not yet written (frame headers included).
+    pub(super) fn buffered(&self) -> usize {
+        self.buf.len() + self.in_flight
+    }
+
+    pub(super) fn over(&self, limit: usize) -> bool {
+        self.buffered() > limit
+    }
+
+    pub(super) fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Whether a sender waiting for room may go on (room, or sending is over anyway).
+    pub(super) fn writable(&self, limit: usize) -> bool {
+        self.error.is_some() || self.finishing || !self.over(limit)
+    }
+
+    /// Sending stopped for good: every later send reports `error` (the first one stays).
+    pub(super) fn stop(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    /// Whether the caller may queue a frame now.
+    pub(super) fn check_sendable(&self) -> Result<(), Error> {
+        if let Some(error) = &self.error {
+            return Err(error.clone());
+        }
+        if self.send_shut {
+            return Err(Error::broken_pipe());
+        }
+        Ok(())
+    }
+
+    pub(super) fn shut_send(&mut self) {
+        self.send_shut = true;
+    }
+
+    /// The writer is to send FIN once the buffer is flushed.
+    pub(super) fn wants_fin(&self) -> bool {
+        self.finishing || self.send_shut
+    }
+
+    /// Appends one frame: `flags` is the first header byte verbatim; a client masks with a fresh
+    /// key (§5.3). Returns what a queued CLOSE asks of the transport. `true` in the second value
+    /// when the buffer was empty (the writer must be woken).
+    pub(super) fn push(&mut self, role: Role, flags: u8, payload: &[u8]) -> (Next, bool) {
+        let was_empty = self.buf.is_empty() && self.in_flight == 0;
+        let mask = (role == Role::Client).then(frame::new_mask);
+        frame::encode(flags, payload, mask, &mut self.buf);
+        let next = if flags & OPCODE_MASK == OP_CLOSE { self.lifecycle.on_close_sent() } else { Next::Stay };
+        (next, was_empty)
+    }
+
+    /// The message API's first header byte for a data frame: a fragment after the first one of a
+    /// message is a CONTINUATION (§5.4), whatever opcode the caller passed. Control frames pass.
+    pub(super) fn message_flags(&mut self, flags: u8) -> Result<u8, Error> {
+        let opcode = flags & OPCODE_MASK;
+        if opcode >= OP_CLOSE {
+            return Ok(flags);
+        }
+        if !self.lifecycle.may_send_data() {
+            return Err(Error::InvalidAccess("WebSocket is not open: a CLOSE was sent (RFC 6455 §5.5.1)".into()));
+        }
+        let fin = flags & FLAG_FIN != 0;
+        let flags = if self.sending_fragments { (flags & !OPCODE_MASK) | OP_CONTINUATION } else { flags };
+        self.sending_fragments = !fin;
+        Ok(flags)
+    }
+
+    /// The runtime's PONG to a PING (§5.5.2): queued at once under the write limit; over it, kept
+    /// as the one PONG owed, replacing an older one (§5.5.3), until the buffer drains.
+    pub(super) fn answer_ping(&mut self, role: Role, payload: Bytes, limit: usize) -> bool {
+        if !self.lifecycle.may_answer_ping() || self.error.is_some() || self.finishing || self.send_shut {
+            return false;
+        }
+        if self.over(limit) {
+            self.pending_pong = Some(payload);
+            return false;
+        }
+        self.push(role, FLAG_FIN | OP_PONG, &payload).1
+    }
+
+    /// What the writer writes next; the owed PONG joins it once there is room.
+    pub(super) fn take(&mut self, role: Role, limit: usize) -> BytesMut {
+        if self.pending_pong.is_some() && !self.over(limit) {
+            let payload = self.pending_pong.take().expect("a PONG is owed");
+            self.push(role, FLAG_FIN | OP_PONG, &payload);
+        }
+        let chunk = std::mem::take(&mut self.buf);
+        self.in_flight = chunk.len();
+        chunk
+    }
+
+    /// The writer finished writing what it took.
+    pub(super) fn written(&mut self) {
+        self.in_flight = 0;
+    }
+
+    pub(super) fn has_pending(&self) -> bool {
+        !self.buf.is_empty() || (self.pending_pong.is_some() && !self.finishing)
+    }
+}
