@@ -55,6 +55,9 @@ pub enum Error {
     Message(String),
     /// `IOException` with the OS error number (0 when there is none).
     Io { message: String, errno: i32 },
+    /// `NetException` with the OS error number: a socket that cannot be bound ("Address already
+    /// in use: 127.0.0.1:8080").
+    Net { message: String, errno: i32 },
     /// `InvalidSocketException`: the socket was closed locally.
     InvalidSocket,
     /// `InvalidArgumentException`.
@@ -90,6 +93,7 @@ impl Error {
             Error::NoMessage => "NoMessageException",
             Error::Message(_) => "MessageException",
             Error::Io { .. } => "IOException",
+            Error::Net { .. } => "NetException",
             Error::InvalidSocket => "InvalidSocketException",
             Error::InvalidArgument(_) => "InvalidArgumentException",
             Error::InvalidAccess(_) => "InvalidAccessException",
@@ -105,7 +109,7 @@ impl Error {
     pub fn code(&self) -> i32 {
         match self {
             Error::WebSocket { code, .. } => *code as i32,
-            Error::Io { errno, .. } => *errno,
+            Error::Io { errno, .. } | Error::Net { errno, .. } => *errno,
             Error::ConnectionReset => 104,
             Error::ConnectionAborted => 103,
             Error::ConnectionRefused(_) => 111,
@@ -127,7 +131,7 @@ impl Error {
             | Error::SslContext(m)
             | Error::CertificateValidation(m)
             | Error::SslClosed(m) => m.clone(),
-            Error::Io { message, .. } | Error::Http { message, .. } => message.clone(),
+            Error::Io { message, .. } | Error::Net { message, .. } | Error::Http { message, .. } => message.clone(),
             _ => String::new(),
         }
     }
