@@ -16,6 +16,20 @@ export declare class NativeHandshake {
   takeSocket(): NativeWebSocket
 }
 
+export declare class NativeListener {
+  constructor()
+  bind(host: string, port: number, config: BindConfig): void
+  /** Poco's `listen(backlog = 64)`. */
+  listen(backlog?: number | undefined | null): void
+  /** "host:port", with the port the OS chose for port 0. */
+  localAddress(): string
+  close(): void
+  reuseAddress(): boolean
+  setReuseAddress(on: boolean): void
+  reusePort(): boolean
+  setReusePort(on: boolean): void
+}
+
 export declare class NativePump {
   /** Makes `socket` a message-level socket: its frames come through `takeMessages`. */
   listen(socket: NativeWebSocket): void
@@ -161,6 +175,14 @@ export declare class NativeWebSocket {
   get closed(): boolean
 }
 
+/** `bind`'s flags; `reuseAddress` left out means the constructors' choice. */
+export interface BindConfig {
+  reuseAddress?: boolean
+  reusePort?: boolean
+  /** Set for `bind6`: IPV6_V6ONLY to this value, and the address must be IPv6. */
+  ipv6Only?: boolean
+}
+
 /** The payload of a CLOSE frame: the status code in network byte order, then the reason. */
 export declare function closePayload(statusCode: number, reason: string): Buffer
 
@@ -202,10 +224,11 @@ export interface FrameInfo {
 export declare const LARGE_PAYLOAD: number
 
 /**
- * Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
- * context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
+ * Takes over `listener` (a `ServerSocket`, already listening) and starts accepting; resolves
+ * to the server. With a server `tls` context every connection starts with a TLS handshake
+ * (Poco's `SecureServerSocket`).
  */
-export declare function listen(pump: NativePump, host: string, port: number, config: ServerConfig, tls?: NativeTlsContext | undefined | null): Promise<NativeServer>
+export declare function listen(pump: NativePump, listener: NativeListener, config: ServerConfig, tls?: NativeTlsContext | undefined | null): Promise<NativeServer>
 
 export declare function messageDefaults(): MessageDefaults
 

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeHandshake = nativeBinding.NativeHandshake
+module.exports.NativeListener = nativeBinding.NativeListener
 module.exports.NativePump = nativeBinding.NativePump
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.NativeServerRequest = nativeBinding.NativeServerRequest

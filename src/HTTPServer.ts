@@ -6,7 +6,7 @@ import { HTTPServerParams } from './HTTPServerParams'
 import { HTTPServerRequest } from './HTTPServerRequest'
 import { HTTPServerResponse } from './HTTPServerResponse'
 import { SecureServerSocket } from './SecureServerSocket'
-import { SocketAddress } from './SocketAddress'
+import { listenAddress, ServerSocket } from './ServerSocket'
 
 /**
  * Poco's `HTTPServer`: accepts connections, reads requests and hands each one to a handler
@@ -18,41 +18,54 @@ export class HTTPServer {
   onError: (error: unknown) => void = (error) => console.error('HTTPServer: request handler failed:', error)
 
   private readonly factory: HTTPRequestHandlerFactory
-  private readonly address: SocketAddress
-  private readonly secureSocket?: SecureServerSocket
+  private readonly openSocket: () => ServerSocket
   private readonly params: HTTPServerParams
   private server: NativeServer | null = null
   private serving: Promise<void> = Promise.resolve()
 
   /**
-   * `port` alone listens on every IPv4 interface (as Poco's `ServerSocket(port)`); a
-   * `"host:port"` string (`"127.0.0.1:0"`, `"[::1]:8080"`) listens on that address.
-   * Port 0 picks a free port: read it back with `port()`. A `SecureServerSocket` makes it an
-   * HTTPS server (wss), as in Poco; plain and TLS servers run side by side in one process.
+   * Poco's `HTTPServer(factory, socket, params)`: serves on `socket`, a {@link ServerSocket}
+   * (already listening) or a {@link SecureServerSocket} (an HTTPS server: wss). `start()` takes
+   * the socket over; `stop()` closes it. Plain and TLS servers run side by side in one process.
+   *
+   * A port alone listens on every IPv4 interface (as `ServerSocket(port)`); a `"host:port"`
+   * string (`"127.0.0.1:0"`, `"[::1]:8080"`) listens on that address. Those bind when the
+   * server starts, so `start()` rejects when the port is busy. Port 0 picks a free port: read it
+   * back with `port()`.
    */
-  constructor(factory: HTTPRequestHandlerFactory, port: number | string | SecureServerSocket = 0, params = new HTTPServerParams()) {
+  constructor(factory: HTTPRequestHandlerFactory, socket?: ServerSocket | number | string, params?: HTTPServerParams)
+  /** @internal A socket made when the server starts (WebSocketServer reports bind errors as events). */
+  constructor(factory: HTTPRequestHandlerFactory, socket: () => ServerSocket, params?: HTTPServerParams)
+  constructor(factory: HTTPRequestHandlerFactory, socket: ServerSocket | number | string | (() => ServerSocket) = 0, params = new HTTPServerParams()) {
     this.factory = factory
-    if (port instanceof SecureServerSocket) {
-      this.secureSocket = port
-      this.address = port.address()
-    } else {
-      this.address = typeof port === 'number' ? new SocketAddress('0.0.0.0', port) : new SocketAddress(port)
+    if (typeof socket === 'function') this.openSocket = socket
+    else if (socket instanceof ServerSocket) this.openSocket = () => socket
+    else {
+      const address = listenAddress(socket)
+      this.openSocket = () => new ServerSocket(address)
     }
     this.params = params
   }
 
-  /** Starts listening; resolves once the socket is bound (then `port()` is known). */
+  /** Starts accepting on the socket; resolves once it is serving (then `port()` is known). */
   async start(): Promise<void> {
     if (this.server) throw new InvalidAccessException('The server is already started')
+    const socket = this.openSocket()
+    const context = socket instanceof SecureServerSocket ? socket.context()._native : undefined
     const server = await call(() =>
-      native.listen(pump.native, this.address.host(), this.address.port(), {
-        timeoutMs: this.params.getTimeout(),
-        keepAlive: this.params.getKeepAlive(),
-        serverName: this.params.getServerName(),
-        maxQueued: this.params.getMaxQueued(),
-        maxHeadBytes: this.params.getMaxHeaderSize(),
-        maxHeaderFields: this.params.getFieldLimit(),
-      }, this.secureSocket?.context()._native),
+      native.listen(
+        pump.native,
+        socket._native,
+        {
+          timeoutMs: this.params.getTimeout(),
+          keepAlive: this.params.getKeepAlive(),
+          serverName: this.params.getServerName(),
+          maxQueued: this.params.getMaxQueued(),
+          maxHeadBytes: this.params.getMaxHeaderSize(),
+          maxHeaderFields: this.params.getFieldLimit(),
+        },
+        context,
+      ),
     )
     this.server = server
     this.serving = this.serve(server)

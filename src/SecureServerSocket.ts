@@ -1,33 +1,34 @@
-import type { Context } from './Context'
+import { Context } from './Context'
 import { InvalidArgumentException } from './exceptions'
-import { SocketAddress } from './SocketAddress'
+import { ServerSocket } from './ServerSocket'
+import type { SocketAddress } from './SocketAddress'
 
 /**
- * Poco's `SecureServerSocket`, as given to `HTTPServer`: where to listen, and the server
- * `Context` (certificate chain and key) every connection's TLS handshake uses. It binds when
- * the server starts. A plain HTTP request on it is answered `400` ("The plain HTTP request was
- * sent to HTTPS port") and closed.
+ * Poco's `SecureServerSocket`: a {@link ServerSocket} whose connections start with a TLS
+ * handshake using the server `Context` (certificate chain and key). Given to `HTTPServer` it
+ * makes an HTTPS server (wss). A plain HTTP request on it is answered `400` ("The plain HTTP
+ * request was sent to HTTPS port") and closed.
  */
-export class SecureServerSocket {
-  private readonly _address: SocketAddress
+export class SecureServerSocket extends ServerSocket {
   private readonly _context: Context
 
-  /** `port` (every IPv4 interface) or `"host:port"`, as for `HTTPServer`. */
-  constructor(port: number | string, context: Context)
-  /** Poco's `SecureServerSocket(port, backlog, context)`; the backlog is the OS default here. */
-  constructor(port: number | string, backlog: number, context: Context)
-  constructor(port: number | string, backlogOrContext: number | Context, context?: Context) {
-    const chosen = typeof backlogOrContext === 'number' ? context : backlogOrContext
-    if (!chosen || !chosen.isForServerUse()) {
+  /** Poco's `SecureServerSocket(context)`: no OS socket until `bind()` or `bind6()`; then `listen()`. */
+  constructor(context: Context)
+  /** `port` (every IPv4 interface), `"host:port"` or a `SocketAddress`, bound and listening at once as `ServerSocket`'s. */
+  constructor(address: number | string | SocketAddress, context: Context)
+  /** Poco's `SecureServerSocket(port, backlog, context)`. */
+  constructor(address: number | string | SocketAddress, backlog: number, context: Context)
+  constructor(first: Context | number | string | SocketAddress, second?: number | Context, third?: Context) {
+    const context = first instanceof Context ? first : typeof second === 'number' ? third : second
+    // Checked before binding, so a wrong Context leaves no socket behind.
+    if (!(context instanceof Context) || !context.isForServerUse()) {
       throw new InvalidArgumentException('A SecureServerSocket needs a server Context (TLS_SERVER_USE)')
     }
-    this._address = typeof port === 'number' ? new SocketAddress('0.0.0.0', port) : new SocketAddress(port)
-    this._context = chosen
-  }
-
-  /** The address it listens on (port 0 until the server reports the chosen one). */
-  address(): SocketAddress {
-    return this._address
+    const backlog = typeof second === 'number' ? second : undefined
+    if (first instanceof Context) super()
+    else if (typeof first === 'number') super(first, backlog)
+    else super(first, backlog)
+    this._context = context
   }
 
   /** The server `Context` every connection's TLS handshake uses. */
@@ -35,8 +36,8 @@ export class SecureServerSocket {
     return this._context
   }
 
-  /** Always true: connections accepted on this socket use TLS. */
-  secure(): boolean {
+  /** True: connections accepted on this socket use TLS. */
+  override secure(): boolean {
     return true
   }
 }

@@ -9,6 +9,8 @@ import type { HTTPServerRequest } from './HTTPServerRequest'
 import type { HTTPServerResponse } from './HTTPServerResponse'
 import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
 import { SecureServerSocket } from './SecureServerSocket'
+import { ServerSocket } from './ServerSocket'
+import { SocketAddress } from './SocketAddress'
 import { WebSocket } from './WebSocket'
 
 /** What `verifyClient` sees of an upgrade request (ws's `info`). */
@@ -37,6 +39,8 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   port?: number
   /** Address to listen on. Default '0.0.0.0'. */
   host?: string
+  /** The most connections the OS queues before they are accepted (ws's `backlog`). Default 64, as Poco's `ServerSocket`. */
+  backlog?: number
   /** Only upgrades to this path are accepted (others get 400). Default: any path. */
   path?: string
   /**
@@ -72,10 +76,16 @@ export class WebSocketServer extends EventEmitter {
     super()
     this.options = options
     this.host = options.host ?? '0.0.0.0'
-    const address = this.host.includes(':') ? `[${this.host}]:${options.port ?? 0}` : `${this.host}:${options.port ?? 0}`
+    const address = new SocketAddress(this.host, options.port ?? 0)
+    const { backlog, context } = options
+    // Bound when the server starts, so that a busy port is an 'error' event (as in ws).
+    const openSocket = (): ServerSocket => {
+      if (!context) return new ServerSocket(address, backlog)
+      return backlog === undefined ? new SecureServerSocket(address, context) : new SecureServerSocket(address, backlog, context)
+    }
     this.server = new HTTPServer(
       { createRequestHandler: () => ({ handleRequest: (request, response) => this.handleUpgrade(request, response) }) },
-      options.context ? new SecureServerSocket(address, options.context) : address,
+      openSocket,
       options.params ?? new HTTPServerParams(),
     )
     this.server.onError = (error) => {

@@ -8,6 +8,8 @@ export const native: typeof Native = loadNative()
 
 export type NativeWebSocket = Native.NativeWebSocket
 export type NativeServer = Native.NativeServer
+export type NativeListener = Native.NativeListener
+export type NativeBindConfig = Native.BindConfig
 export type NativeServerRequest = Native.NativeServerRequest
 export type NativeWebSocketConfig = Native.WebSocketConfig
 export type NativeTlsContext = Native.NativeTlsContext

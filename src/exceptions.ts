@@ -114,6 +114,7 @@ const nativeKinds: Record<string, new (message?: string, code?: number) => Excep
   NoMessageException,
   MessageException,
   IOException,
+  NetException,
   InvalidSocketException,
   InvalidArgumentException,
   InvalidAccessException,

@@ -9,6 +9,7 @@ mod client;
 mod config;
 mod errors;
 mod headers;
+mod listener;
 mod messages;
 mod pump;
 mod server;

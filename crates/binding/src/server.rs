@@ -1,5 +1,5 @@
-//! `NativeServer` (the listener behind HTTPServer) and `NativeServerRequest` (one request
-//! waiting for its handler's answer).
+//! `NativeServer` (the accept loop behind HTTPServer, on a `NativeListener`'s socket) and
+//! `NativeServerRequest` (one request waiting for its handler's answer).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
 use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
+use crate::listener::NativeListener;
 use crate::pump::{NativePump, PumpShared};
 use crate::socket::NativeWebSocket;
 use crate::tls::NativeTlsContext;
@@ -76,21 +77,20 @@ impl NativeServer {
     }
 }
 
-/// Binds `host:port` and starts accepting; resolves to the server. With a server `tls`
-/// context every connection starts with a TLS handshake (Poco's `SecureServerSocket`).
+/// Takes over `listener` (a `ServerSocket`, already listening) and starts accepting; resolves
+/// to the server. With a server `tls` context every connection starts with a TLS handshake
+/// (Poco's `SecureServerSocket`).
 #[napi]
 pub fn listen<'env>(
     env: &'env Env,
     pump: &NativePump,
-    host: String,
-    port: u32,
+    listener: &mut NativeListener,
     config: ServerConfig,
     tls: Option<&NativeTlsContext>,
 ) -> Result<PromiseRaw<'env, NativeServer>, JsError> {
     if tls.is_some_and(|context| !context.server()) {
         return Err(invalid_argument("A SecureServerSocket needs a server Context (SERVER_USE)"));
     }
-    let port = u16::try_from(port).map_err(|_| invalid_argument(format!("Invalid port: {port}")))?;
     let defaults = ServerOptions::default();
     let options = ServerOptions {
         timeout: config.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
@@ -104,14 +104,16 @@ pub fn listen<'env>(
         tls: tls.map(|context| context.context.clone()),
         ..defaults
     };
+    let socket = listener.take()?;
     let pump = pump.shared.clone();
     let id = pump.next_id();
     let wake = pump.waker(id);
-    let bind = async move {
-        let server = Server::bind(&host, port, options, wake).await.map_err(|e| napi::Error::from_reason(e.to_string()))?;
+    // On the runtime: tokio registers the socket with its reactor there.
+    let serve = async move {
+        let server = Server::serve(socket, options, wake).map_err(|e| napi::Error::from_reason(e.to_string()))?;
         Ok(NativeServer { server, pump, id })
     };
-    env.spawn_future(bind).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    env.spawn_future(serve).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
 }
 
 #[napi]

@@ -63,3 +63,10 @@ pub const KEEPALIVE_PING_INTERVAL: Duration = Duration::from_secs(30);
 pub const KEEPALIVE_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long `close()` lets already-buffered frames drain before the socket is dropped.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// Poco's `ServerSocket` backlog (`listen(int backlog = 64)`).
+pub const SERVER_SOCKET_BACKLOG: i32 = 64;
+/// Whether `ServerSocket(address)` and `ServerSocket(port)` set SO_REUSEADDR, as Poco's do
+/// (a restarted server can bind while old connections sit in TIME_WAIT). Not on Windows, where
+/// SO_REUSEADDR would let another socket bind the port while this one listens (std and tokio
+/// leave it off there too).
+pub const SERVER_SOCKET_REUSE_ADDRESS: bool = cfg!(unix);

@@ -60,6 +60,9 @@ pub enum Error {
     Message(String),
     /// `IOException` with the OS error number (0 when there is none).
     Io { message: String, errno: i32 },
+    /// `NetException` with the OS error number: a socket that cannot be bound ("Address already
+    /// in use: 127.0.0.1:8080").
+    Net { message: String, errno: i32 },
     /// `InvalidSocketException`: the socket was closed locally.
     InvalidSocket,
     /// `InvalidArgumentException`.
@@ -100,6 +103,7 @@ impl Error {
             Error::NoMessage => "NoMessageException",
             Error::Message(_) => "MessageException",
             Error::Io { .. } => "IOException",
+            Error::Net { .. } => "NetException",
             Error::InvalidSocket => "InvalidSocketException",
             Error::InvalidArgument(_) => "InvalidArgumentException",
             Error::InvalidAccess(_) => "InvalidAccessException",
@@ -116,7 +120,7 @@ impl Error {
         match self {
             Error::WebSocket { code, .. } => *code as i32,
             Error::Protocol(violation) => ErrorCode::from(violation) as i32,
-            Error::Io { errno, .. } | Error::ConnectionRefused { errno, .. } => *errno,
+            Error::Io { errno, .. } | Error::Net { errno, .. } | Error::ConnectionRefused { errno, .. } => *errno,
             Error::ConnectionReset(errno) | Error::ConnectionAborted(errno) => *errno,
             Error::Http { status, .. } => *status as i32,
             _ => 0,
@@ -137,7 +141,7 @@ impl Error {
             | Error::SslContext(message)
             | Error::CertificateValidation(message)
             | Error::SslClosed(message) => message.clone(),
-            Error::Io { message, .. } | Error::Http { message, .. } => message.clone(),
+            Error::Io { message, .. } | Error::Net { message, .. } | Error::Http { message, .. } => message.clone(),
             _ => String::new(),
         }
     }

@@ -3,8 +3,9 @@
 //! Layers, bottom up: [`frame`] (codec), [`protocol`] (RFC 6455's rules), [`decoder`] (bytes to
 //! checked frames and messages), [`http`] (message heads), [`handshake`] (upgrade rules),
 //! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
-//! connection is born). [`dial`], [`proxy`], [`tls`] and [`stream`] carry a connection over a
-//! CONNECT tunnel and TLS (wss). Nothing here knows about Node; the binding crate only bridges.
+//! connection is born; [`listener`] is the socket a server listens on). [`dial`], [`proxy`],
+//! [`tls`] and [`stream`] carry a connection over a CONNECT tunnel and TLS (wss). Nothing here
+//! knows about Node; the binding crate only bridges.
 
 pub mod auth;
 pub mod client;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod frame;
 pub mod handshake;
 pub mod http;
+pub mod listener;
 pub mod protocol;
 pub mod proxy;
 pub mod server;

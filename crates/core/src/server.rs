@@ -1,7 +1,8 @@
 //! The HTTP/1.1 listener behind `HTTPServer`: it reads requests, hands them to the caller in
 //! batches, and writes the caller's answer, which is either a plain response or an upgrade.
 //! With a server TLS context it is Poco's `HTTPServer` on a `SecureServerSocket`: every
-//! connection starts with a TLS handshake.
+//! connection starts with a TLS handshake. It accepts on a socket bound beforehand (see
+//! [`crate::listener`]), as Poco's `HTTPServer` on a `ServerSocket`.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -21,6 +22,7 @@ use crate::defaults;
 use crate::error::Error;
 use crate::handshake;
 use crate::http::{self, HeadError, HeadLimits, RequestHead, ResponseHead};
+use crate::listener::Listener;
 use crate::stream::Stream;
 use crate::tls;
 
@@ -65,6 +67,8 @@ struct ServerShared {
     queue: Mutex<VecDeque<IncomingRequest>>,
     armed: AtomicBool,
     stop: watch::Sender<bool>,
+    /// The accept loop ended and closed the listening socket: the port is free again.
+    listener_closed: AtomicBool,
 }
 
 /// One request waiting for the caller's answer. Dropping it unanswered closes the connection.
@@ -125,10 +129,17 @@ fn already_answered() -> Error {
 }
 
 impl Server {
-    /// Binds `host:port` (port 0 picks a free one) and starts accepting.
-    /// Must be called on a tokio runtime.
+    /// Binds `host:port` (port 0 picks a free one) as `ServerSocket(address)` does and starts
+    /// accepting. Must be called on a tokio runtime.
     pub async fn bind(host: &str, port: u16, options: ServerOptions, wake: Wake) -> Result<Server, Error> {
-        let listener = TcpListener::bind((host, port)).await?;
+        let mut listener = Listener::open(host, port, defaults::SERVER_SOCKET_BACKLOG)?;
+        Server::serve(listener.take()?, options, wake)
+    }
+
+    /// Starts accepting on a socket that is already listening (a `ServerSocket` taken over with
+    /// [`Listener::take`]). Must be called on a tokio runtime.
+    pub fn serve(listener: std::net::TcpListener, options: ServerOptions, wake: Wake) -> Result<Server, Error> {
+        let listener = TcpListener::from_std(listener)?;
         let local_addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(ServerShared {
@@ -137,6 +148,7 @@ impl Server {
             queue: Mutex::default(),
             armed: AtomicBool::new(false),
             stop,
+            listener_closed: AtomicBool::new(false),
         });
         tokio::spawn(accept_loop(listener, shared.clone(), stopped));
         Ok(Server { shared, local_addr })
@@ -162,12 +174,15 @@ impl Server {
         false
     }
 
+    /// True once the server was stopped and its listening socket is closed (the port can be
+    /// bound again).
     pub fn is_stopped(&self) -> bool {
-        *self.shared.stop.borrow()
+        *self.shared.stop.borrow() && self.shared.listener_closed.load(Ordering::SeqCst)
     }
 
     /// Stops accepting and closes idle connections. Upgraded connections and requests being
-    /// handled go on (Poco's `HTTPServer::stop`).
+    /// handled go on (Poco's `HTTPServer::stop`). The listening socket closes soon after, on the
+    /// runtime; [`is_stopped`](Self::is_stopped) and a wake-up tell when.
     pub fn stop(&self) {
         self.shared.stop.send_replace(true);
         self.shared.wake_if_armed();
@@ -201,6 +216,13 @@ impl ServerShared {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>, mut stopped: watch::Receiver<bool>) {
+    accept_until_stopped(&listener, &shared, &mut stopped).await;
+    drop(listener);
+    shared.listener_closed.store(true, Ordering::SeqCst);
+    shared.wake_if_armed();
+}
+
+async fn accept_until_stopped(listener: &TcpListener, shared: &Arc<ServerShared>, stopped: &mut watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = stopped.changed() => return,

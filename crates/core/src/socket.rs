@@ -123,27 +123,33 @@ impl SocketHandle {
     }
 }
 
-fn address(address: socket2::SockAddr) -> Result<SocketAddr, Error> {
+pub(crate) fn address(address: socket2::SockAddr) -> Result<SocketAddr, Error> {
     address.as_socket().ok_or_else(|| Error::Io { message: "not an IP socket".into(), errno: 0 })
 }
 
+/// SO_REUSEPORT; false where the OS has no such option.
 #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-fn reuse_port(socket: &SockRef<'_>) -> io::Result<bool> {
+pub(crate) fn reuse_port(socket: &SockRef<'_>) -> io::Result<bool> {
     socket.reuse_port()
 }
 
+/// SO_REUSEPORT. Where the OS has no such option, turning it on fails (a port meant to be
+/// shared must not quietly be exclusive) and turning it off does nothing.
 #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-fn set_reuse_port(socket: &SockRef<'_>, on: bool) -> io::Result<()> {
+pub(crate) fn set_reuse_port(socket: &SockRef<'_>, on: bool) -> io::Result<()> {
     socket.set_reuse_port(on)
 }
 
 #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
-fn reuse_port(_: &SockRef<'_>) -> io::Result<bool> {
+pub(crate) fn reuse_port(_: &SockRef<'_>) -> io::Result<bool> {
     Ok(false)
 }
 
 #[cfg(not(all(unix, not(any(target_os = "solaris", target_os = "illumos")))))]
-fn set_reuse_port(_: &SockRef<'_>, _: bool) -> io::Result<()> {
+pub(crate) fn set_reuse_port(_: &SockRef<'_>, on: bool) -> io::Result<()> {
+    if !on {
+        return Ok(());
+    }
     Err(io::Error::new(io::ErrorKind::Unsupported, "SO_REUSEPORT is not supported on this platform"))
 }
 
