@@ -1,8 +1,9 @@
 // The Autobahn|Testsuite client: runs every case of a `wstest -m fuzzingserver` against our
-// WebSocket client (see scripts/autobahn/run.mjs). Only the public API, default strict options.
-//   GET /getCaseCount                          one text message: the number of cases
-//   GET /runCase?case=N&agent=poco-websocket   the echo loop below, for N = 1..count
-//   GET /updateReports?agent=poco-websocket    the server writes its reports
+// frame-level WebSocket client (see scripts/autobahn/run.mjs). Only the public API, default strict
+// options.
+//   GET /getCaseCount                     one text message: the number of cases
+//   GET /runCase?case=N&agent=<agent>     the echo loop below, for N = 1..count
+//   GET /updateReports?agent=<agent>      the server writes its reports
 // Each case runs the frame-level echo loop of autobahn-echo.ts.
 // Every case is bounded (AUTOBAHN_CASE_TIMEOUT_MS, default 60000): a stuck case is closed and
 // the run goes on.
@@ -53,7 +54,7 @@ async function getCaseCount(base: URL): Promise<number> {
 
 async function main(): Promise<void> {
   const base = new URL(process.argv[2] ?? process.env.AUTOBAHN_URL ?? 'ws://127.0.0.1:9001')
-  const agent = process.argv[3] ?? 'poco-websocket'
+  const agent = process.argv[3] ?? 'poco-frame'
   const count = await getCaseCount(base)
   console.log(`${count} cases at ${base.origin}, agent ${agent}`)
   const started = Date.now()

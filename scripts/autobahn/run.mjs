@@ -1,26 +1,41 @@
 #!/usr/bin/env node
-// `npm run autobahn`: the Autobahn|Testsuite (wstest 0.8.2) against poco-websocket, both roles,
-// through the public API only (examples/autobahn-server.ts, examples/autobahn-client.ts).
+// `npm run autobahn`: the Autobahn|Testsuite (wstest 0.8.2) against poco-websocket through its
+// public API only: both APIs in both roles, four agents (AGENTS below), default strict options:
+//   server role, frame API    examples/autobahn-server.ts          HTTPServer + WebSocket.accept
+//   server role, message API  examples/autobahn-message-server.ts  WebSocketServer
+//   client role, frame API    examples/autobahn-client.ts          WebSocket.connect
+//   client role, message API  examples/autobahn-message-client.ts  MessageWebSocket
+// (the frame API programs share the echo loop of examples/autobahn-echo.ts).
 //
 //   1. builds the TypeScript when a source is newer than dist/ (the native addon must exist)
 //   2. installs wstest (scripts/autobahn/install.sh; its last stdout line is the wstest path)
-//   3. server role: our echo server on 127.0.0.1:<free port>, `wstest -m fuzzingclient`
-//   4. client role: `wstest -m fuzzingserver -u 0` on 127.0.0.1:<free port>, our client against it
-//   5. reads both index.json files, writes a summary (.autobahn/reports/summary.{json,txt}) and
-//      compares every case with scripts/autobahn/expected.json: exit 1 on a regression (a verdict
-//      worse than expected, or a case missing), improvements are printed.
+//   3. server role: our echo servers, each on 127.0.0.1:<free port>, and one
+//      `wstest -m fuzzingclient` whose spec has one "servers" entry per API, each with its agent
+//      name; wstest runs them one after the other
+//   4. client role: `wstest -m fuzzingserver -u 0` on 127.0.0.1:<free port>, our clients against it
+//      one after the other, each naming its agent in /runCase?case=N&agent=… and /updateReports
+//   5. reads both index.json files (one entry per agent), writes a summary
+//      (.autobahn/reports/summary.{json,txt}, with a table of verdict counts per agent) and
+//      compares every agent's cases with scripts/autobahn/expected/<role>-<api>.json (results.mjs):
+//      exit 1 on a regression (a verdict worse than expected, or a case missing), improvements are
+//      printed. One of our programs failing (a server that died, a client's exit code) is an error
+//      too: the other agents still run, the comparison is printed, exit 1.
 //
-// The specs scripts/autobahn/fuzzing{client,server}.json give cases and exclusions; their "url"
-// and "outdir" are replaced by the port chosen here and .autobahn/reports/{server,client}.
+// Cases: the specs scripts/autobahn/fuzzing{client,server}.json give "cases" and wstest's
+// "options"; "url", "servers", "outdir" and the exclusions are set here. Each API's exclusions are
+// its `exclude` in APIS below: patterns every agent of the run excludes go to "exclude-cases", the
+// others to "exclude-agent-cases" (wstest then skips the case for that agent and files no result).
 //
 // Options:
-//   --update-expected   write scripts/autobahn/expected.json from this run (only if both roles
-//                       produced a complete report); no comparison failure in that case
+//   --update-expected   write the expected file of every agent that ran (only if each produced a
+//                       report and one API's two roles ran the same cases); no comparison
+//                       failure in that case
 //   --merge-expected    the same, but a case keeps the worse of its recorded and its new verdict:
 //                       repeated runs record timing-dependent cases at their worst
-//   --role=server|client|both   run one role only (default both; comparison covers what ran)
+//   --role=server|client|both    run one role only (default both; comparison covers what ran)
+//   --api=frame|message|both     run one API only (default both)
 //   --no-run            only compare the reports already under .autobahn/reports
-// Environment: AUTOBAHN_TIMEOUT_S (whole run, default 600), AUTOBAHN_CASE_TIMEOUT_MS (client,
+// Environment: AUTOBAHN_TIMEOUT_S (whole run, default 600), AUTOBAHN_CASE_TIMEOUT_MS (clients,
 // per case, default 60000), AUTOBAHN_VERBOSE=1 (echo programs log failures).
 //
 // Every process started here runs in its own process group and is killed on exit, also on
@@ -30,12 +45,18 @@ import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compare, EXPECTED_DIR, readResults, REPORTS, ROOT, writeExpected } from './results.mjs'
 
 const HERE = path.dirname(fileURLToPath(import.meta.url))
-const ROOT = path.resolve(HERE, '../..')
-const REPORTS = path.join(ROOT, '.autobahn', 'reports')
-const EXPECTED = path.join(HERE, 'expected.json')
-const AGENT = 'poco-websocket'
+const PERMESSAGE_DEFLATE = ['12.*', '13.*'] // not implemented yet
+/**
+ * The APIs under test: wstest agent name, the example programs (dist/examples/<name>.js) and the
+ * case patterns left out (wstest syntax; `exclude: []` runs every case for that API).
+ */
+const APIS = {
+  frame: { agent: 'poco-frame', server: 'autobahn-server', client: 'autobahn-client', exclude: PERMESSAGE_DEFLATE },
+  message: { agent: 'poco-message', server: 'autobahn-message-server', client: 'autobahn-message-client', exclude: PERMESSAGE_DEFLATE },
+}
 const ROLES = ['server', 'client']
 const TOTAL_TIMEOUT_S = Number(process.env.AUTOBAHN_TIMEOUT_S ?? 600)
 
@@ -43,12 +64,18 @@ const args = process.argv.slice(2)
 const mergeExpected = args.includes('--merge-expected')
 const updateExpected = args.includes('--update-expected') || mergeExpected
 const noRun = args.includes('--no-run')
-const roleArg = (args.find((a) => a.startsWith('--role=')) ?? '--role=both').slice('--role='.length)
+const choice = (name) => (args.find((a) => a.startsWith(`--${name}=`)) ?? `--${name}=both`).slice(`--${name}=`.length)
+const roleArg = choice('role')
+const apiArg = choice('api')
 for (const a of args) {
-  if (!['--update-expected', '--merge-expected', '--no-run'].includes(a) && !a.startsWith('--role=')) die(`unknown option ${a}`)
+  if (!['--update-expected', '--merge-expected', '--no-run'].includes(a) && !a.startsWith('--role=') && !a.startsWith('--api=')) die(`unknown option ${a}`)
 }
-if (!['server', 'client', 'both'].includes(roleArg)) die(`--role must be server, client or both`)
+if (![...ROLES, 'both'].includes(roleArg)) die(`--role must be server, client or both`)
+if (![...Object.keys(APIS), 'both'].includes(apiArg)) die(`--api must be frame, message or both`)
 const roles = roleArg === 'both' ? ROLES : [roleArg]
+const apis = apiArg === 'both' ? Object.keys(APIS) : [apiArg]
+/** The agents of this run: one API in one role each. */
+const AGENTS = roles.flatMap((role) => apis.map((api) => ({ key: `${role}-${api}`, role, api, agent: APIS[api].agent, exclude: APIS[api].exclude })))
 
 const t0 = Date.now()
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`
@@ -197,17 +224,24 @@ async function waitForPort(port, timeoutMs, child, what) {
   throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`)
 }
 
-/** Progress from a child's stdout: every `every`th line matching `pattern` (every 0: each line). */
+/**
+ * Progress from a child's stdout: every `every`th line matching `pattern` (every 0: each line).
+ * With a capture group in `pattern` (an agent name), lines are counted per captured value.
+ */
 function progress(child, pattern, every, label) {
-  let seen = 0
+  const seen = new Map()
   let carry = ''
   child.on('line-data', (chunk) => {
     const lines = (carry + chunk).split('\n')
     carry = lines.pop()
     for (const line of lines) {
-      if (!pattern.test(line)) continue
-      if (every === 0) log(`${label}: ${line.trim()}`)
-      else if (++seen % every === 0) log(`${label}: ${seen} cases run`)
+      const match = pattern.exec(line)
+      if (!match) continue
+      const name = match[1] ? `${label}, ${match[1]}` : label
+      const count = (seen.get(name) ?? 0) + 1
+      seen.set(name, count)
+      if (every === 0) log(`${name}: ${line.trim()}`)
+      else if (count % every === 0) log(`${name}: ${count} cases run`)
     }
   })
 }
@@ -253,212 +287,136 @@ async function installWstest() {
   return wstest
 }
 
-function writeSpec(template, port, outdir, file) {
-  const spec = JSON.parse(fs.readFileSync(path.join(HERE, template), 'utf8'))
-  const url = `ws://127.0.0.1:${port}`
-  if (spec.servers) spec.servers = spec.servers.map((s) => ({ ...s, agent: AGENT, url }))
-  else spec.url = url
-  spec.outdir = outdir
+/** wstest's exclusions for the APIs of this run: what all of them leave out, then the rest per agent. */
+function exclusions() {
+  const common = APIS[apis[0]].exclude.filter((pattern) => apis.every((api) => APIS[api].exclude.includes(pattern)))
+  const perAgent = {}
+  for (const api of apis) {
+    const own = APIS[api].exclude.filter((pattern) => !common.includes(pattern))
+    if (own.length > 0) perAgent[APIS[api].agent] = own
+  }
+  return { 'exclude-cases': common, 'exclude-agent-cases': perAgent }
+}
+
+function writeSpec(template, fields, file) {
+  const spec = { ...JSON.parse(fs.readFileSync(path.join(HERE, template), 'utf8')), ...fields, ...exclusions() }
   fs.writeFileSync(file, JSON.stringify(spec, null, 2) + '\n')
 }
 
-/** Server role: wstest's fuzzing client against our echo server. */
+const example = (name) => path.join(ROOT, 'dist', 'examples', `${name}.js`)
+const shown = (file) => path.relative(ROOT, file)
+
+/**
+ * Server role: our echo servers, one per API, and one wstest fuzzing client that runs every case
+ * against each of them in turn. Returns the failures of our programs (a server that died).
+ */
 async function runServerRole(wstest) {
   const outdir = path.join(REPORTS, 'server')
   fs.rmSync(outdir, { recursive: true, force: true })
   fs.mkdirSync(outdir, { recursive: true })
-  const server = start('autobahn-server', process.execPath, [path.join(ROOT, 'dist/examples/autobahn-server.js'), '0', '127.0.0.1'], {
-    logFile: path.join(outdir, 'our-server.log'),
+  const servers = apis.map((api) => {
+    const logFile = path.join(outdir, `our-server-${api}.log`)
+    const child = start(APIS[api].server, process.execPath, [example(APIS[api].server), '0', '127.0.0.1'], { logFile })
+    // Listening before the first await: a server may print its line while we wait for another.
+    const listening = waitFor(child, /listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 15_000, `our ${api} API echo server`)
+    listening.catch(() => {}) // awaited below; one that fails while another is awaited is not unhandled
+    return { api, agent: APIS[api].agent, child, logFile, listening }
   })
   try {
-    const [, url, port] = await waitFor(server, /listening on (ws:\/\/127\.0\.0\.1:(\d+)\/)/, 15_000, 'our echo server')
-    log(`server role: our echo server at ${url}`)
-    const spec = path.join(REPORTS, 'fuzzingclient.json')
-    writeSpec('fuzzingclient.json', port, outdir, spec)
-    const client = start('wstest fuzzingclient', wstest, ['-m', 'fuzzingclient', '-s', spec], { logFile: path.join(outdir, 'wstest.log') })
-    progress(client, /^Running test case ID/, 50, 'server role')
-    const { code, signal } = await client.exited
-    if (code !== 0) throw new Error(`wstest -m fuzzingclient exited with code ${code}, signal ${signal}; see ${path.relative(ROOT, path.join(outdir, 'wstest.log'))}`)
-    if (!children.has(server.pid)) {
-      const { code: c, signal: s } = await server.exited
-      throw new Error(`our echo server exited during the run (code ${c}, signal ${s}); see ${path.relative(ROOT, path.join(outdir, 'our-server.log'))}`)
+    for (const server of servers) {
+      server.url = `ws://127.0.0.1:${(await server.listening)[1]}`
+      log(`server role: ${server.agent} at ${server.url}`)
     }
+    const spec = path.join(REPORTS, 'fuzzingclient.json')
+    writeSpec('fuzzingclient.json', { outdir, servers: servers.map(({ agent, url }) => ({ agent, url })) }, spec)
+    const wstestLog = path.join(outdir, 'wstest.log')
+    const client = start('wstest fuzzingclient', wstest, ['-m', 'fuzzingclient', '-s', spec], { logFile: wstestLog })
+    progress(client, /^Running test case ID \S+ for agent (\S+)/, 50, 'server role')
+    const { code, signal } = await client.exited
+    if (code !== 0) throw new Error(`wstest -m fuzzingclient exited with code ${code}, signal ${signal}; see ${shown(wstestLog)}`)
     log('server role: wstest fuzzingclient finished')
+    const failures = []
+    for (const server of servers) {
+      if (children.has(server.child.pid)) continue
+      const { code: c, signal: s } = await server.child.exited
+      failures.push(`our ${server.api} API echo server exited during the run (code ${c}, signal ${s}); see ${shown(server.logFile)}`)
+    }
+    return failures
   } finally {
-    await stop(server)
+    await Promise.all(servers.map((server) => stop(server.child)))
   }
 }
 
-/** Client role: our client against wstest's fuzzing server. */
+/**
+ * Client role: one wstest fuzzing server, our clients against it one after the other (each files
+ * its cases under its agent name). Returns the failures of our programs (a client that failed).
+ */
 async function runClientRole(wstest) {
   const outdir = path.join(REPORTS, 'client')
   fs.rmSync(outdir, { recursive: true, force: true })
   fs.mkdirSync(outdir, { recursive: true })
   const port = await freePort()
+  const url = `ws://127.0.0.1:${port}`
   const spec = path.join(REPORTS, 'fuzzingserver.json')
-  writeSpec('fuzzingserver.json', port, outdir, spec)
+  writeSpec('fuzzingserver.json', { url, outdir }, spec)
   const fuzzer = start('wstest fuzzingserver', wstest, ['-m', 'fuzzingserver', '-u', '0', '-s', spec], { logFile: path.join(outdir, 'wstest.log') })
+  const failures = []
   try {
     await waitForPort(port, 30_000, fuzzer, 'wstest fuzzingserver')
-    log(`client role: wstest fuzzingserver at ws://127.0.0.1:${port}`)
-    const client = start('autobahn-client', process.execPath, [path.join(ROOT, 'dist/examples/autobahn-client.js'), `ws://127.0.0.1:${port}`, AGENT], {
-      logFile: path.join(outdir, 'our-client.log'),
-    })
-    progress(client, /^case \d+\/\d+ done/, 0, 'client role')
-    const { code, signal } = await client.exited
-    if (code !== 0) throw new Error(`our client exited with code ${code}, signal ${signal}; see ${path.relative(ROOT, path.join(outdir, 'our-client.log'))}`)
-    log('client role: our client finished')
+    log(`client role: wstest fuzzingserver at ${url}`)
+    for (const api of apis) {
+      const { agent, client: program } = APIS[api]
+      const logFile = path.join(outdir, `our-client-${api}.log`)
+      const client = start(program, process.execPath, [example(program), url, agent], { logFile })
+      progress(client, /^case \d+\/\d+ done/, 0, `client role, ${agent}`)
+      const { code, signal } = await client.exited
+      if (code !== 0) failures.push(`our ${api} API client exited with code ${code}, signal ${signal}; see ${shown(logFile)}`)
+      else log(`client role: ${agent} finished`)
+      if (!children.has(fuzzer.pid)) throw new Error(`wstest fuzzingserver exited during the run; see ${shown(path.join(outdir, 'wstest.log'))}`)
+    }
+    return failures
   } finally {
     await stop(fuzzer)
   }
 }
 
-// ------------------------------------------------------------------ comparison
-const RANK = { OK: 2, INFORMATIONAL: 2, UNIMPLEMENTED: 2, 'NON-STRICT': 1 } // anything else: 0 (FAILED, WRONG CODE, UNCLEAN, …)
-const rank = (verdict) => RANK[verdict] ?? 0
-
-function caseOrder(a, b) {
-  const pa = a.split('.').map(Number)
-  const pb = b.split('.').map(Number)
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? -1) - (pb[i] ?? -1)
-    if (d !== 0) return d
-  }
-  return 0
-}
-
-function readResults(role) {
-  const file = path.join(REPORTS, role, 'index.json')
-  if (!fs.existsSync(file)) return null
-  const index = JSON.parse(fs.readFileSync(file, 'utf8'))
-  const cases = index[AGENT]
-  if (!cases) return null
-  const results = {}
-  for (const id of Object.keys(cases).sort(caseOrder)) {
-    const { behavior, behaviorClose, remoteCloseCode, duration, reportfile } = cases[id]
-    results[id] = { behavior, behaviorClose, remoteCloseCode, duration, reportfile }
-  }
-  return results
-}
-
-function countVerdicts(results) {
-  const counts = { behavior: {}, behaviorClose: {} }
-  for (const r of Object.values(results)) {
-    counts.behavior[r.behavior] = (counts.behavior[r.behavior] ?? 0) + 1
-    counts.behaviorClose[r.behaviorClose] = (counts.behaviorClose[r.behaviorClose] ?? 0) + 1
-  }
-  return counts
-}
-
-function compare(actualByRole) {
-  const expected = fs.existsSync(EXPECTED) ? JSON.parse(fs.readFileSync(EXPECTED, 'utf8')) : null
-  const summary = { agent: AGENT, date: new Date().toISOString(), roles: {} }
-  const lines = []
-  const regressions = []
-  const improvements = []
-  const changes = []
-  for (const role of roles) {
-    const actual = actualByRole[role]
-    const want = expected?.[role] ?? null
-    const roleSummary = { cases: actual ? Object.keys(actual).length : 0, counts: actual ? countVerdicts(actual) : null, notOk: [] }
-    summary.roles[role] = roleSummary
-    if (!actual) {
-      lines.push(`${role}: no report (.autobahn/reports/${role}/index.json missing)`)
-      if (want) regressions.push(`${role}: no report at all (${Object.keys(want).length} cases expected)`)
-      continue
-    }
-    const fmt = (counts) => Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
-    lines.push(`${role} role (${roleSummary.cases} cases):`)
-    lines.push(`  behavior:      ${fmt(roleSummary.counts.behavior)}`)
-    lines.push(`  behaviorClose: ${fmt(roleSummary.counts.behaviorClose)}`)
-    for (const [id, r] of Object.entries(actual)) {
-      if (r.behavior !== 'OK' || r.behaviorClose !== 'OK') {
-        roleSummary.notOk.push({ id, behavior: r.behavior, behaviorClose: r.behaviorClose, remoteCloseCode: r.remoteCloseCode })
-        lines.push(`  not OK: ${id.padEnd(8)} behavior ${r.behavior}, behaviorClose ${r.behaviorClose} (remoteCloseCode ${r.remoteCloseCode}) ${role}/${r.reportfile}`)
-      }
-    }
-    if (!want) continue
-    for (const id of Object.keys(want).sort(caseOrder)) {
-      const w = want[id]
-      const a = actual[id]
-      if (!a) {
-        regressions.push(`${role} ${id}: missing (expected ${w.behavior}/${w.behaviorClose})`)
-        continue
-      }
-      for (const key of ['behavior', 'behaviorClose']) {
-        const d = rank(a[key]) - rank(w[key])
-        const text = `${role} ${id} ${key}: ${w[key]} → ${a[key]}`
-        if (d < 0) regressions.push(text)
-        else if (d > 0) improvements.push(text)
-        else if (a[key] !== w[key]) changes.push(text)
-      }
-    }
-    for (const id of Object.keys(actual)) if (!want[id]) changes.push(`${role} ${id}: new case, not in expected.json (${actual[id].behavior}/${actual[id].behaviorClose})`)
-  }
-  summary.regressions = regressions
-  summary.improvements = improvements
-  summary.changes = changes
-  fs.mkdirSync(REPORTS, { recursive: true })
-  fs.writeFileSync(path.join(REPORTS, 'summary.json'), JSON.stringify(summary, null, 2) + '\n')
-  fs.writeFileSync(path.join(REPORTS, 'summary.txt'), lines.join('\n') + '\n')
-  console.log(lines.join('\n'))
-  for (const text of improvements) console.log(`IMPROVED  ${text}`)
-  for (const text of changes) console.log(`CHANGED   ${text}`)
-  for (const text of regressions) console.log(`REGRESSED ${text}`)
-  return { expected, regressions }
-}
-
-function writeExpected(actualByRole) {
-  const previous = fs.existsSync(EXPECTED) ? JSON.parse(fs.readFileSync(EXPECTED, 'utf8')) : {}
-  const out = { ...previous }
-  for (const role of roles) {
-    const actual = actualByRole[role]
-    if (!actual || Object.keys(actual).length === 0) die(`--update-expected: the ${role} role produced no report; expected.json not written`, 1)
-    out[role] = Object.fromEntries(
-      Object.entries(actual).map(([id, r]) => {
-        const old = mergeExpected ? previous[role]?.[id] : undefined
-        const pick = (key) => (old && rank(old[key]) < rank(r[key]) ? old[key] : r[key])
-        return [id, { behavior: pick('behavior'), behaviorClose: pick('behaviorClose') }]
-      }),
-    )
-  }
-  if (roles.length === 2) {
-    const a = Object.keys(out.server).join()
-    const b = Object.keys(out.client).join()
-    if (a !== b) die('--update-expected: the two roles ran different case sets; expected.json not written', 1)
-  }
-  const ordered = { agent: AGENT, wstest: 'AutobahnTestSuite 0.8.2', excluded: ['12.*', '13.*'], server: out.server, client: out.client }
-  fs.writeFileSync(EXPECTED, JSON.stringify(ordered, null, 1) + '\n')
-  log(`${mergeExpected ? 'merged this run into' : 'wrote'} ${path.relative(ROOT, EXPECTED)} (${roles.map((r) => `${r}: ${Object.keys(out[r]).length} cases`).join(', ')})`)
-}
-
 // ------------------------------------------------------------------ main
 async function main() {
   fs.mkdirSync(REPORTS, { recursive: true })
+  const failures = []
   if (!noRun) {
     buildIfNeeded()
     const wstest = await installWstest()
     const stageMs = TOTAL_TIMEOUT_S * 1000
     for (const role of roles) {
       const t = Date.now()
-      if (role === 'server') await withTimeout(runServerRole(wstest), stageMs, 'the server role')
-      else await withTimeout(runClientRole(wstest), stageMs, 'the client role')
+      const run = role === 'server' ? runServerRole(wstest) : runClientRole(wstest)
+      failures.push(...(await withTimeout(run, stageMs, `the ${role} role`)))
       log(`${role} role took ${((Date.now() - t) / 1000).toFixed(1)} s`)
     }
   }
-  const actualByRole = Object.fromEntries(roles.map((role) => [role, readResults(role)]))
-  if (updateExpected) writeExpected(actualByRole)
-  const { expected, regressions } = compare(actualByRole)
-  log(`summary: ${path.relative(ROOT, path.join(REPORTS, 'summary.txt'))}, reports: ${path.relative(ROOT, REPORTS)}/{server,client}/index.html`)
-  if (!expected) {
-    log(`no ${path.relative(ROOT, EXPECTED)}: run with --update-expected to record one`)
+  const actualByKey = Object.fromEntries(AGENTS.map((agent) => [agent.key, readResults(agent)]))
+  for (const failure of failures) console.error(`[autobahn] ERROR: ${failure}`)
+  if (updateExpected) {
+    if (failures.length > 0) throw new Error('some of our programs failed; no expected file written')
+    writeExpected(AGENTS, actualByKey, { merge: mergeExpected })
+  }
+  const { withoutExpected, regressions } = compare(AGENTS, actualByKey)
+  log(`summary: ${shown(path.join(REPORTS, 'summary.txt'))}, reports: ${shown(REPORTS)}/{server,client}/index.html`)
+  const expectedDir = shown(EXPECTED_DIR)
+  if (failures.length > 0) {
+    log(`FAILED: ${failures.length} of our programs failed (see the errors above)`)
+    return 1
+  }
+  if (withoutExpected.length > 0) {
+    log(`no expected file for ${withoutExpected.map((a) => a.key).join(', ')} in ${expectedDir}: run with --update-expected to record one`)
     return 1
   }
   if (regressions.length > 0) {
-    log(`FAILED: ${regressions.length} regression(s) against ${path.relative(ROOT, EXPECTED)}`)
+    log(`FAILED: ${regressions.length} regression(s) against ${expectedDir}`)
     return 1
   }
-  log(`passed: no regression against ${path.relative(ROOT, EXPECTED)}`)
+  log(`passed: no regression against ${expectedDir} (${AGENTS.map((a) => a.key).join(', ')})`)
   return 0
 }
 
