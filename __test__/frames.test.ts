@@ -105,7 +105,7 @@ test('a frame larger than the caller buffer rejects with WS_ERR_PAYLOAD_TOO_BIG 
   t.is(error?.code, 10)
   t.is(error?.message, 'Insufficient buffer for payload size 100')
   const buffer = Buffer.alloc(100)
-  t.deepEqual(await ws.receiveFrame(buffer), { n: 100, flags: SendFlags.FRAME_BINARY })
+  t.deepEqual(await ws.receiveFrame(buffer), { n: 100, flags: SendFlags.FRAME_BINARY, eof: false })
   t.true(buffer.equals(payload))
   ws.close()
   await server.stop()
@@ -136,7 +136,7 @@ test('shutdown sends CLOSE with the status code and message and resolves to the 
   const close = await first.ws.receiveFrame()
   t.is(close.flags, FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE)
   t.deepEqual([...close.payload], [0x03, 0xe8])
-  t.deepEqual(await first.ws.receiveFrame(), { n: 0, flags: 0, payload: Buffer.alloc(0) }, 'then the server closes TCP')
+  t.deepEqual(await first.ws.receiveFrame(), { n: 0, flags: 0, eof: true, payload: Buffer.alloc(0) }, 'then the server closes TCP')
   first.ws.close()
 
   const second = await connect(server.port())
@@ -146,7 +146,7 @@ test('shutdown sends CLOSE with the status code and message and resolves to the 
   await server.stop()
 })
 
-test('the peer closing TCP gives { n: 0, flags: 0 } on every later receive', async (t) => {
+test('the peer closing TCP gives { n: 0, flags: 0, eof: true } on every later receive', async (t) => {
   const server = await startServer(async (request, response) => {
     const ws = await WebSocket.accept(request, response)
     await ws.sendFrame('last words')
@@ -154,8 +154,8 @@ test('the peer closing TCP gives { n: 0, flags: 0 } on every later receive', asy
   })
   const { ws } = await connect(server.port())
   t.is((await ws.receiveFrame()).payload.toString(), 'last words', 'frames sent before close() are flushed')
-  t.deepEqual(await ws.receiveFrame(Buffer.alloc(10)), { n: 0, flags: 0 })
-  t.deepEqual(await ws.receiveFrame(Buffer.alloc(10)), { n: 0, flags: 0 })
+  t.deepEqual(await ws.receiveFrame(Buffer.alloc(10)), { n: 0, flags: 0, eof: true })
+  t.deepEqual(await ws.receiveFrame(Buffer.alloc(10)), { n: 0, flags: 0, eof: true })
   ws.close()
   await server.stop()
 })

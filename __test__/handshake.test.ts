@@ -13,15 +13,16 @@ import {
   NoMessageException,
   WebSocket,
   WebSocketException,
+  type WebSocketOptions,
 } from '../index'
 import { connect, echo, fakeServer, headComplete, keyOf, rawExchange, startServer, upgradeRequest } from './helpers'
 
 /** Poco's sample handler: accept, or answer 400 (+ Sec-WebSocket-Version for code 3) and record the error. */
-async function startRecordingServer(): Promise<{ port: number; errors: WebSocketException[]; stop: () => Promise<void> }> {
+async function startRecordingServer(options: WebSocketOptions = {}): Promise<{ port: number; errors: WebSocketException[]; stop: () => Promise<void> }> {
   const errors: WebSocketException[] = []
   const server = await startServer(async (request, response) => {
     try {
-      await echo(await WebSocket.accept(request, response))
+      await echo(await WebSocket.accept(request, response, options))
     } catch (error) {
       if (!(error instanceof WebSocketException)) throw error
       errors.push(error)
@@ -36,7 +37,10 @@ async function startRecordingServer(): Promise<{ port: number; errors: WebSocket
   return { port: server.port(), errors, stop: () => server.stop() }
 }
 
-const rejected: Array<[string, Record<string, string | null>, ErrorCodes, string]> = [
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ=='
+
+/** [name, field overrides, Poco code, message, request line] */
+const rejected: Array<[string, Record<string, string | null>, ErrorCodes, string, string?]> = [
   ['no Upgrade field', { Upgrade: null }, 1, 'No WebSocket handshake'],
   ['Upgrade: websocket, foo', { Upgrade: 'websocket, foo' }, 1, 'No WebSocket handshake'],
   ['no Connection field', { Connection: null }, 1, 'No WebSocket handshake'],
@@ -45,13 +49,22 @@ const rejected: Array<[string, Record<string, string | null>, ErrorCodes, string
   ['Sec-WebSocket-Version: 8', { 'Sec-WebSocket-Version': '8' }, 3, 'Unsupported WebSocket version requested: 8'],
   ['no Sec-WebSocket-Key', { 'Sec-WebSocket-Key': null }, 4, 'Missing Sec-WebSocket-Key in handshake request'],
   ['blank Sec-WebSocket-Key', { 'Sec-WebSocket-Key': ' ' }, 4, 'Missing Sec-WebSocket-Key in handshake request'],
+  // Strict checks (the default), RFC 6455 §4.2.1 and §11.3.1; Poco checks none of these.
+  ['POST', {}, 1, 'Invalid HTTP method POST (RFC 6455 §4.2.1: GET)', 'POST / HTTP/1.1'],
+  ['DELETE', {}, 1, 'Invalid HTTP method DELETE (RFC 6455 §4.2.1: GET)', 'DELETE / HTTP/1.1'],
+  ['HTTP/1.0', {}, 1, 'Invalid HTTP version (RFC 6455 §4.2.1: HTTP/1.1 or higher)', 'GET / HTTP/1.0'],
+  ['no Host', { Host: null }, 1, 'Missing Host header (RFC 6455 §4.2.1)'],
+  ['a key that is not base64', { 'Sec-WebSocket-Key': 'not base64 at all!!!!!==' }, 4, 'Invalid Sec-WebSocket-Key header (RFC 6455 §4.2.1: base64 of 16 bytes)'],
+  ['a key of 15 bytes', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25j' }, 4, 'Invalid Sec-WebSocket-Key header (RFC 6455 §4.2.1: base64 of 16 bytes)'],
+  ['a duplicated key', {}, 4, 'Duplicated Sec-WebSocket-Key header (RFC 6455 §11.3.1)', `GET / HTTP/1.1\r\nSec-WebSocket-Key: ${KEY}`],
+  ['a Sec-WebSocket-Protocol that is not a token list', { 'Sec-WebSocket-Protocol': `b${' '.repeat(15_000)}x` }, 1, 'Invalid Sec-WebSocket-Protocol header (RFC 6455 §4.1)'],
 ]
 
-for (const [name, overrides, code, message] of rejected) {
-  test(`server: ${name} → WebSocketException ${code} "${message}", no 101, the handler answers 400`, async (t) => {
+for (const [name, overrides, code, message, requestLine] of rejected) {
+  test(`server: ${name} → WebSocketException ${code} "${message.slice(0, 60)}", no 101, the handler answers 400`, async (t) => {
     const server = await startRecordingServer()
-    const answer = (await rawExchange(server.port, upgradeRequest(overrides), headComplete)).toString('latin1')
-    t.regex(answer, /^HTTP\/1\.1 400 Bad Request\r\n/)
+    const answer = (await rawExchange(server.port, upgradeRequest(overrides, requestLine), headComplete)).toString('latin1')
+    t.regex(answer, /^HTTP\/1\.[01] 400 Bad Request\r\n/)
     t.notRegex(answer, /101/)
     t.is(server.errors.length, 1)
     t.is(server.errors[0].code, code)
@@ -62,15 +75,15 @@ for (const [name, overrides, code, message] of rejected) {
   })
 }
 
-const accepted: Array<[string, Record<string, string | null>, string?]> = [
+const accepted: Array<[string, Record<string, string | null>, string?, WebSocketOptions?]> = [
   ['Connection: keep-alive, Upgrade (a token list)', { Connection: 'keep-alive, Upgrade' }],
   ['Upgrade: WebSocket (any case)', { Upgrade: 'WebSocket' }],
-  ['a POST over HTTP/1.0 (Poco checks neither)', {}, 'POST /chat HTTP/1.0'],
+  ['with strict: false, a POST over HTTP/1.0 without Host (Poco checks none of these)', { Host: null }, 'POST /chat HTTP/1.0', { strict: false }],
 ]
 
-for (const [name, overrides, requestLine] of accepted) {
+for (const [name, overrides, requestLine, options] of accepted) {
   test(`server: ${name} is accepted with the RFC accept value`, async (t) => {
-    const server = await startRecordingServer()
+    const server = await startRecordingServer(options)
     const answer = (await rawExchange(server.port, upgradeRequest(overrides, requestLine), headComplete)).toString('latin1')
     t.regex(answer, /^HTTP\/1\.[01] 101 Switching Protocols\r\n/)
     t.regex(answer, /\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n/)

@@ -31,24 +31,35 @@ export declare class NativeListener {
 }
 
 export declare class NativePump {
-  /** Makes `socket` a message-level socket: its frames come through `takeMessages`. */
-  listen(socket: NativeWebSocket): void
+  /**
+   * Has the pump take `socket`'s frames: every one (`messages`, the message API), or only
+   * while the JS side wants them (`wantFrames`, Poco's frame API).
+   */
+  listen(socket: NativeWebSocket, messages: boolean): void
   unlisten(id: number): void
   /** Has `id` handled by the next `takeMessages` (after `resume()`). */
   poke(id: number): void
   /**
    * Takes what the runtime reported since the last call: `meta` receives the record count,
-   * then records [id, kind, length]: a WAKE record for every reported id, then the frames
-   * of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
-   * input ended. The first returned buffer holds the payloads under LARGE_PAYLOAD back to
-   * back; each larger payload follows in a buffer of its own, in record order.
-   * What does not fit in `meta` or the byte budget is reported again for the next call.
+   * then records [id, kind, length]: a WAKE record for every reported id, then the frames of
+   * its socket (kind = the frame's flags), then ENDED or FAILED when its input ended (the
+   * socket then leaves the pump). The first returned buffer holds the payloads under
+   * LARGE_PAYLOAD back to back; each larger payload follows in a buffer of its own, in record
+   * order. A socket takes at most about RECEIVE_SOCKET_BYTES per call; what does not fit in
+   * `meta`, the batch's byte budget or the socket's is reported again, behind the others.
    */
   takeMessages(meta: Uint32Array): Array<Buffer>
   /**
-   * Sends `count` frames: records [id, flags, length] in `meta`, payloads back to back in
-   * `data`. Each record's length is replaced by the bytes then buffered for its socket.
-   * Returns the indexes of the records that failed (the socket is closed or broken).
+   * The JS side handled the batch and handed over its sends: answer the peers' CLOSEs and fail
+   * the connections whose violations were right behind the frames just taken (RFC 6455 §5.5.1:
+   * the replies to earlier messages go out first).
+   */
+  endTurn(): void
+  /**
+   * Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
+   * back to back in `data`. Each socket's last record's length is replaced by the bytes then
+   * buffered for it. Returns the indexes of the records that failed (the socket is closed or
+   * broken, or the frame is not allowed any more).
    */
   sendFrames(meta: Uint32Array, count: number, data: Uint8Array): Array<number>
   /**
@@ -86,6 +97,16 @@ export declare class NativeServerRequest {
   /** Sends a plain response and, unless keep-alive applies, closes the connection. */
   respond(status: number, reason: string, headerList: Array<string>, body?: Buffer | undefined | null): void
   /**
+   * RFC 6455 §4.2.1 (strict checks): why this request cannot be upgraded, as ws answers it;
+   * null when it can.
+   */
+  upgradeRejection(): UpgradeRejection | null
+  /**
+   * The subprotocols the client offered, in its order (empty when it offered none or the
+   * field is not a token list, which `upgradeRejection` reports).
+   */
+  get offeredProtocols(): Array<string>
+  /**
    * Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
    * given fields added; throws WebSocketException and sends nothing when it is not one.
    */
@@ -107,6 +128,12 @@ export declare class NativeWebSocket {
   mode(): number
   /** The next frame with its payload, or null when none is queued. */
   receive(): ReceivedFrame | null
+  /**
+   * Frame level, blocking receive: the JS side wants the next frames. They come in a later
+   * batch of the pump, also when some are already queued, so that a receive loop always
+   * returns to the event loop between batches.
+   */
+  wantFrames(): void
   /**
    * The next frame copied into `buffer`, or null when none is queued. A frame that does not
    * fit fails with WS_ERR_PAYLOAD_TOO_BIG and stays queued.
@@ -150,12 +177,9 @@ export declare class NativeWebSocket {
   setReceiveTimeout(ms: number): void
   getSendTimeout(): number
   setSendTimeout(ms: number): void
-  /**
-   * A boolean option (see `Flag` in the core: 0 TCP_NODELAY, 1 SO_KEEPALIVE, 2 SO_REUSEADDR,
-   * 3 SO_REUSEPORT, 4 SO_OOBINLINE), read from the OS.
-   */
-  getFlag(flag: number): boolean
-  setFlag(flag: number, on: boolean): void
+  /** A boolean option, read from the OS. */
+  getFlag(flag: SocketFlag): boolean
+  setFlag(flag: SocketFlag, on: boolean): void
   getSendBufferSize(): number
   /** SO_SNDBUF, and the same number as the write buffer's high-water mark. */
   setSendBufferSize(size: number): void
@@ -183,7 +207,28 @@ export interface BindConfig {
   ipv6Only?: boolean
 }
 
-/** The payload of a CLOSE frame: the status code in network byte order, then the reason. */
+/**
+ * Poco's receive into a caller buffer: throws WS_ERR_PAYLOAD_TOO_BIG when a frame of `length`
+ * bytes does not fit in `capacity` (the frame stays queued).
+ */
+export declare function checkCapacity(length: number, capacity: number): void
+
+/**
+ * The payload of a CLOSE the message API sends: a code an endpoint may send (RFC 6455 §7.4) and
+ * at most 123 bytes of reason, or nothing; otherwise InvalidArgumentException.
+ */
+export declare function checkedClosePayload(code: number | undefined | null, reason: Uint8Array): Buffer
+
+/** A received CLOSE's status code (1005 when it had none) and reason. */
+export interface CloseInfo {
+  code: number
+  reason: Buffer
+}
+
+/**
+ * The payload of a CLOSE frame as Poco's `shutdown` sends it: the status code in network byte
+ * order, then the reason (nothing checked).
+ */
 export declare function closePayload(statusCode: number, reason: string): Buffer
 
 /** Poco's `WebSocket::computeAccept`. */
@@ -215,12 +260,31 @@ export interface ConnectOptions {
 /** Poco's `WebSocket::createKey`. */
 export declare function createKey(): string
 
+/** Reads the `code` of an error thrown by this binding; `null` for any other error code. */
+export declare function decodeError(code: string): NativeErrorInfo | null
+
 export interface FrameInfo {
   n: number
   flags: number
+  /** The end of input (then `n` and `flags` are 0, as Poco reports it). */
+  eof: boolean
 }
 
-/** Payloads from this size come in a buffer of their own (no copy) instead of the shared one. */
+export declare function httpDefaults(): HttpDefaults
+
+/**
+ * Defaults of Poco's HTTP classes (`HTTPServerParams`, `HTTPClientSession`), from the core's
+ * table: what their getters report until a setter is called.
+ */
+export interface HttpDefaults {
+  timeoutMs: number
+  maxQueued: number
+  maxHeadBytes: number
+  maxHeaderFields: number
+  keepAlive: boolean
+}
+
+/** Payloads from this size cross the boundary in a buffer of their own (no copy) both ways. */
 export declare const LARGE_PAYLOAD: number
 
 /**
@@ -229,6 +293,9 @@ export declare const LARGE_PAYLOAD: number
  * (Poco's `SecureServerSocket`).
  */
 export declare function listen(pump: NativePump, listener: NativeListener, config: ServerConfig, tls?: NativeTlsContext | undefined | null): Promise<NativeServer>
+
+/** RFC 6455 §5.5: the largest payload of a PING, PONG or CLOSE. */
+export declare const MAX_CONTROL_PAYLOAD: number
 
 export declare function messageDefaults(): MessageDefaults
 
@@ -241,12 +308,27 @@ export interface MessageDefaults {
   iteratorHighWater: number
 }
 
+/** What a native error's `code` says. */
+export interface NativeErrorInfo {
+  /** The Poco exception class, e.g. "WebSocketException". */
+  kind: string
+  /** Poco's `code()`. */
+  code: number
+  /** The close code the connection was failed with, if it was. */
+  closeCode?: number
+}
+
+/** A received CLOSE's code (1005 when none, §7.1.5) and reason. */
+export declare function parseClose(payload: Uint8Array): CloseInfo
+
 /** Poco's `HTTPResponse::getReasonForStatus`. */
 export declare function reasonFor(status: number): string
 
 export interface ReceivedFrame {
   flags: number
   payload: Buffer
+  /** The end of input (then `flags` is 0 and the payload empty, as Poco reports it). */
+  eof: boolean
 }
 
 export declare const RECORD_ENDED: number
@@ -254,8 +336,14 @@ export declare const RECORD_ENDED: number
 export declare const RECORD_FAILED: number
 
 /**
- * Record kinds of `takeMessages` beside frame flags (0-255): the handle was reported (a
- * waiter may proceed, a writer may have drained), its input ended in order, or it failed.
+ * Entries per record in the batch metadata arrays of `takeMessages` and `sendFrames`:
+ * handle id, kind (or a frame's first header byte), payload length.
+ */
+export declare const RECORD_FIELDS: number
+
+/**
+ * Record kinds of `takeMessages` beside frame flags (0-255): the handle was reported (a waiter
+ * may proceed, a writer may have drained), its input ended in order, or it failed.
  */
 export declare const RECORD_WAKE: number
 
@@ -266,6 +354,19 @@ export interface ResponseInfo {
   reason: string
   headers: Array<string>
 }
+
+export declare const SELECT_ERROR: number
+
+/** Readiness bits of `readiness()`: Poco's `Socket::SelectMode` values. */
+export declare const SELECT_READ: number
+
+export declare const SELECT_WRITE: number
+
+/**
+ * `sendFramePoco`: the frame is buffered, but the write buffer is over its high-water mark (a
+ * wake-up is armed for when it drains).
+ */
+export declare const SEND_OVER_HIGH_WATER: number
 
 export interface ServerConfig {
   /** Request and keep-alive idle deadline in milliseconds. */
@@ -279,6 +380,15 @@ export interface ServerConfig {
   maxHeaderFields?: number
 }
 
+/** The boolean socket options of `getFlag`/`setFlag`. */
+export declare const enum SocketFlag {
+  NoDelay = 0,
+  KeepAlive = 1,
+  ReuseAddress = 2,
+  ReusePort = 3,
+  OobInline = 4,
+}
+
 /** This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends. */
 export declare function socketOptionConstants(): Record<string, number>
 
@@ -286,12 +396,31 @@ export interface TlsContextOptions {
   server: boolean
   /** "1.2" (default) or "1.3": the lowest TLS version accepted. */
   minProtocol?: string
-  /** Poco's `Context::VerificationMode` values: 0 none, 1 relaxed, 3 strict, 5 once. */
-  verificationMode: number
+  verificationMode: VerificationMode
   certificate?: Buffer
   privateKey?: Buffer
   ca: Array<Buffer>
   loadDefaultCas: boolean
+}
+
+/**
+ * How a refused upgrade is answered (ws's status and wording) and the Poco code of the
+ * WebSocketException `WebSocket.accept` rejects with.
+ */
+export interface UpgradeRejection {
+  status: number
+  message: string
+  code: number
+  /** Sent as Sec-WebSocket-Version with the answer (RFC 6455 §4.4). */
+  supportedVersion?: string
+}
+
+/** Poco's `Context::VerificationMode`, with Poco's numbers. */
+export declare const enum VerificationMode {
+  None = 0,
+  Relaxed = 1,
+  Strict = 3,
+  Once = 5,
 }
 
 export interface WebSocketConfig {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 
 import { call, native, type NativeTlsContext } from './binding'
 import { InvalidArgumentException, SSLContextException } from './exceptions'
+import { VerificationMode as NativeVerificationMode } from '../native/index'
 
 /** Poco's `Context::Usage`: the side, and the lowest protocol version. */
 export enum ContextUsage {
@@ -35,13 +36,13 @@ export enum ContextUsage {
 /** Poco's `Context::VerificationMode`, with Poco's (OpenSSL's) values. See README, "TLS". */
 export enum VerificationMode {
   /** Client: the server's certificate is not checked. Server: no client certificate is asked for. */
-  VERIFY_NONE = 0,
+  VERIFY_NONE = NativeVerificationMode.None,
   /** Client: chain, hostname and dates are verified. Server: a client certificate is asked for (when a CA is set) and verified if sent. */
-  VERIFY_RELAXED = 1,
+  VERIFY_RELAXED = NativeVerificationMode.Relaxed,
   /** Client: as relaxed. Server: a valid client certificate is required. */
-  VERIFY_STRICT = 3,
+  VERIFY_STRICT = NativeVerificationMode.Strict,
   /** As relaxed (TLS 1.3 never asks again). */
-  VERIFY_ONCE = 5,
+  VERIFY_ONCE = NativeVerificationMode.Once,
 }
 
 /** A PEM text, as a string or the bytes of a file. */
@@ -210,7 +211,7 @@ export class Context {
         new native.NativeTlsContext({
           server: SERVER_USAGES.has(usage),
           minProtocol: tls13 ? '1.3' : '1.2',
-          verificationMode: this._mode,
+          verificationMode: this._mode as number as NativeVerificationMode,
           certificate: certificate === undefined ? undefined : toBuffer(certificate),
           privateKey: privateKey === undefined ? undefined : toBuffer(privateKey),
           ca: ca.map(toBuffer),

@@ -1,4 +1,8 @@
+import { native } from './binding'
 import type { Context } from './Context'
+
+/** The HTTP defaults, from the core's one table. */
+const HTTP_DEFAULTS = native.httpDefaults()
 
 /**
  * Poco's `HTTPClientSession::ProxyConfig`. Only Basic proxy authentication is supported
@@ -35,7 +39,7 @@ export class HTTPClientSession {
 
   private host: string
   private port: number
-  private timeout = 60_000
+  private timeout?: number
   private proxy: ProxyConfig = { ...HTTPClientSession.globalProxy }
 
   constructor(host = '', port = HTTPClientSession.HTTP_PORT) {
@@ -70,6 +74,11 @@ export class HTTPClientSession {
 
   /** The connect and response timeout in milliseconds. */
   getTimeout(): number {
+    return this.timeout ?? HTTP_DEFAULTS.timeoutMs
+  }
+
+  /** @internal The timeout if one was set (otherwise the core's default applies). */
+  _timeout(): number | undefined {
     return this.timeout
   }
 

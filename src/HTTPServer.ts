@@ -56,14 +56,7 @@ export class HTTPServer {
       native.listen(
         pump.native,
         socket._native,
-        {
-          timeoutMs: this.params.getTimeout(),
-          keepAlive: this.params.getKeepAlive(),
-          serverName: this.params.getServerName(),
-          maxQueued: this.params.getMaxQueued(),
-          maxHeadBytes: this.params.getMaxHeaderSize(),
-          maxHeaderFields: this.params.getFieldLimit(),
-        },
+        this.params._native(),
         context,
       ),
     )

@@ -1,12 +1,20 @@
-/** Poco's `HTTPServerParams`, as far as the server applies them. */
+import { native } from './binding'
+
+/** The defaults, from the core's one table (README, "Defaults"). */
+const DEFAULTS = native.httpDefaults()
+
+/**
+ * Poco's `HTTPServerParams`, as far as the server applies them. A setting that was not set is
+ * left to the core's default (the getters report it).
+ */
 export class HTTPServerParams {
-  private timeout = 60_000
-  private keepAlive = true
+  private timeout?: number
+  private keepAlive?: boolean
   private serverName = ''
-  private maxQueued = 1024
+  private maxQueued?: number
   private maxThreads = 0
-  private maxHeaderSize = 16 * 1024
-  private fieldLimit = 100
+  private maxHeaderSize?: number
+  private fieldLimit?: number
 
   /** Deadline in milliseconds for receiving a request and for an idle keep-alive connection. */
   setTimeout(milliseconds: number): void {
@@ -15,7 +23,7 @@ export class HTTPServerParams {
 
   /** The request and keep-alive timeout in milliseconds. */
   getTimeout(): number {
-    return this.timeout
+    return this.timeout ?? DEFAULTS.timeoutMs
   }
 
   /** Whether plain HTTP connections may serve more than one request (on by default). */
@@ -25,7 +33,7 @@ export class HTTPServerParams {
 
   /** Whether keep-alive is on. */
   getKeepAlive(): boolean {
-    return this.keepAlive
+    return this.keepAlive ?? DEFAULTS.keepAlive
   }
 
   /** Sent as the `Server` field of every response when not empty. */
@@ -45,7 +53,7 @@ export class HTTPServerParams {
 
   /** The most requests that may wait for a handler. */
   getMaxQueued(): number {
-    return this.maxQueued
+    return this.maxQueued ?? DEFAULTS.maxQueued
   }
 
   /** Largest request head (request line and fields) in bytes; over it the server answers 431. */
@@ -55,7 +63,7 @@ export class HTTPServerParams {
 
   /** The largest request head in bytes. */
   getMaxHeaderSize(): number {
-    return this.maxHeaderSize
+    return this.maxHeaderSize ?? DEFAULTS.maxHeadBytes
   }
 
   /** Most header fields in a request (Poco's `MessageHeader::setFieldLimit`); over it: 431. */
@@ -65,7 +73,7 @@ export class HTTPServerParams {
 
   /** The most header fields in a request. */
   getFieldLimit(): number {
-    return this.fieldLimit
+    return this.fieldLimit ?? DEFAULTS.maxHeaderFields
   }
 
   /**
@@ -74,6 +82,18 @@ export class HTTPServerParams {
    */
   setMaxThreads(count: number): void {
     this.maxThreads = count
+  }
+
+  /** @internal What was set, for the native server (the rest is the core's default). */
+  _native(): { timeoutMs?: number; keepAlive?: boolean; serverName: string; maxQueued?: number; maxHeadBytes?: number; maxHeaderFields?: number } {
+    return {
+      timeoutMs: this.timeout,
+      keepAlive: this.keepAlive,
+      serverName: this.serverName,
+      maxQueued: this.maxQueued,
+      maxHeadBytes: this.maxHeaderSize,
+      maxHeaderFields: this.fieldLimit,
+    }
   }
 
   /** The value given to `setMaxThreads` (it has no effect). */

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events'
 
-import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { call, native, pump, translate, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameFlags, FrameOpcodes } from './enums'
-import { ConnectionResetException, fromNative, InvalidArgumentException, InvalidSocketException, TimeoutException, WebSocketException } from './exceptions'
+import { ConnectionResetException, InvalidArgumentException, InvalidSocketException, TimeoutException } from './exceptions'
 import { Context, type Pem } from './Context'
 import { HTTPClientSession } from './HTTPClientSession'
 import { HTTPSClientSession } from './HTTPSClientSession'
@@ -239,18 +239,12 @@ export class MessageWebSocket extends EventEmitter {
    * follows once the peer answered and TCP is closed, or after the close timeout.
    */
   close(code?: number, reason?: string | Buffer): void {
-    if (code !== undefined && !isValidCloseCode(code)) {
-      throw new InvalidArgumentException('invalid close code', String(code))
-    }
-    const reasonBytes = reason === undefined ? EMPTY : Buffer.from(reason)
-    if (reasonBytes.length > 123) throw new InvalidArgumentException('The close reason must be at most 123 bytes')
-    if (code === undefined && reasonBytes.length > 0) throw new InvalidArgumentException('A close reason needs a code')
+    const payload = call(() => native.checkedClosePayload(code, reason === undefined ? EMPTY : Buffer.from(reason)))
     if (this.state === MessageWebSocket.CONNECTING) {
       this.pendingClose = () => this.close(code, reason)
       return
     }
     if (this.state !== MessageWebSocket.OPEN || !this.impl) return
-    const payload = code === undefined ? EMPTY : call(() => native.closePayload(code, reasonBytes.toString()))
     this.state = MessageWebSocket.CLOSING
     // Messages sent before close() go out before the CLOSE.
     pump.outbox.flush()
@@ -289,8 +283,8 @@ export class MessageWebSocket extends EventEmitter {
     setImmediate(() => {
       while (this.held.length > 0 && !this.paused && this.impl === impl) {
         const [flags, payload] = this.held.shift()!
-        if (flags === HELD_END) this.onEnd(payload === FAILED)
-        else this.onFrame(flags, payload)
+        if (flags === HELD_END) this.deliverEnd(payload === FAILED)
+        else if (this.state !== MessageWebSocket.CLOSED) this.deliverFrame(flags, payload)
       }
       if (!this.paused) pump.native.poke(impl.id)
     })
@@ -350,22 +344,25 @@ export class MessageWebSocket extends EventEmitter {
       if (offered.length > 0) request.set('Sec-WebSocket-Protocol', offered.join(', '))
       if (options.origin !== undefined) request.set('Origin', options.origin)
       const response = new HTTPResponse()
+      // The core checked the answer (RFC 6455 §4.1): a subprotocol or extension the client
+      // did not offer failed the handshake.
       const socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
-      const protocol = response.get('Sec-WebSocket-Protocol', '')
-      // RFC 6455 §4.1: a subprotocol the client did not offer fails the connection.
-      if (protocol !== '' && !offered.includes(protocol)) {
-        socket.close()
-        throw new WebSocketException('Server sent a subprotocol that was not offered', protocol, 5)
-      }
-      this.selectedProtocol = protocol
+      this.selectedProtocol = response.get('Sec-WebSocket-Protocol', '')
       this.attach(WebSocket._native(socket), options, false)
-      this.emit('open')
-      this.pendingClose?.()
     } catch (error) {
       this.state = MessageWebSocket.CLOSED
-      this.emitError(error)
-      this.emit('close', 1006, EMPTY)
+      outsidePromise(() => {
+        this.emitError(error)
+        this.emit('close', 1006, EMPTY)
+      })
+      return
     }
+    // Outside the promise chain: a listener's exception is uncaught, as with ws, and the socket
+    // stays open.
+    outsidePromise(() => {
+      this.emit('open')
+      this.pendingClose?.()
+    })
   }
 
   private attach(impl: NativeWebSocket, options: MessageSocketOptions, configure: boolean): void {
@@ -375,7 +372,7 @@ export class MessageWebSocket extends EventEmitter {
     if (configure) call(() => impl.setConfig(messageConfig(options)))
     impl.setWriteLimit(options.highWaterMark ?? DEFAULTS.highWaterMark)
     this.state = MessageWebSocket.OPEN
-    pump.listen(impl, this)
+    pump.listen(impl, this, true)
     pump.hold()
   }
 
@@ -429,10 +426,15 @@ export class MessageWebSocket extends EventEmitter {
   /** @internal One message or control frame, from the pump. */
   onFrame(flags: number, payload: Buffer): void {
     if (this.state === MessageWebSocket.CLOSED) return
-    if (this.paused) {
+    // Behind the frames held by a pause that have not been replayed yet, in order.
+    if (this.paused || this.held.length > 0) {
       this.held.push([flags, payload])
       return
     }
+    this.deliverFrame(flags, payload)
+  }
+
+  private deliverFrame(flags: number, payload: Buffer): void {
     switch (flags & FrameOpcodes.FRAME_OP_BITMASK) {
       case FrameOpcodes.FRAME_OP_TEXT:
         this.emit('message', payload, false)
@@ -445,8 +447,7 @@ export class MessageWebSocket extends EventEmitter {
         break
       case FrameOpcodes.FRAME_OP_CLOSE:
         // The runtime has answered it; `close` is emitted when TCP is closed.
-        this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005
-        this.closeReason = payload.length > 2 ? Buffer.from(payload.subarray(2)) : EMPTY
+        ;({ code: this.closeCode, reason: this.closeReason } = native.parseClose(payload))
         this.state = MessageWebSocket.CLOSING
         break
       default:
@@ -457,11 +458,15 @@ export class MessageWebSocket extends EventEmitter {
 
   /** @internal Input ended, in order or with an error (which `receive()` throws). */
   onEnd(failed: boolean): void {
-    if (this.paused && this.held.length > 0) {
+    if (this.held.length > 0) {
       // Deliver what was held first.
       this.held.push([HELD_END, failed ? FAILED : EMPTY])
       return
     }
+    this.deliverEnd(failed)
+  }
+
+  private deliverEnd(failed: boolean): void {
     if (!failed || !this.impl) {
       this.finish()
       return
@@ -470,7 +475,7 @@ export class MessageWebSocket extends EventEmitter {
       this.impl.receive()
       this.finish()
     } catch (nativeError) {
-      const error = fromNative(nativeError)
+      const error = translate(nativeError)
       // The keepalive's idle timeout drops the peer with 1006, as uWebSockets.js does: no error.
       if (error instanceof TimeoutException) this.finish()
       else this.fail(error)
@@ -555,15 +560,12 @@ function toBytes(data: Data): Uint8Array {
 
 function controlPayload(data: Data): Uint8Array {
   const payload = toBytes(data)
-  // RFC 6455 §5.5: control frames carry at most 125 bytes.
-  if (payload.length > 125) throw new InvalidArgumentException('A control frame payload must be at most 125 bytes')
+  // RFC 6455 §5.5, from the core.
+  if (payload.length > native.MAX_CONTROL_PAYLOAD) throw new InvalidArgumentException('A control frame payload must be at most 125 bytes')
   return payload
 }
 
-/** RFC 6455 §7.4: the codes an endpoint may send. */
-function isValidCloseCode(code: number): boolean {
-  return (
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999))
-  )
+/** Runs `emit` after the current promise job, so that a listener's throw is an uncaught exception. */
+function outsidePromise(emit: () => void): void {
+  process.nextTick(emit)
 }

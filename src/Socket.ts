@@ -1,6 +1,8 @@
 import { networkInterfaces } from 'node:os'
 
+import { SocketFlag as Flag } from '../native/index'
 import { call, native, pump, remaining, type NativeWebSocket } from './binding'
+import { FrameReceiver } from './FrameReceiver'
 import { SelectMode } from './enums'
 import { InvalidArgumentException, InvalidSocketException } from './exceptions'
 import { SocketAddress } from './SocketAddress'
@@ -16,14 +18,6 @@ export interface Linger {
 /** This OS's numbers for `setOption`/`getOption`: SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY, … */
 export const SocketOptions: Readonly<Record<string, number>> = Object.freeze(native.socketOptionConstants())
 
-/** Index of each boolean option in the native layer. */
-enum Flag {
-  NoDelay = 0,
-  KeepAlive = 1,
-  ReuseAddress = 2,
-  ReusePort = 3,
-  OobInline = 4,
-}
 
 const READ_OR_ERROR = SelectMode.SELECT_READ | SelectMode.SELECT_ERROR
 
@@ -55,7 +49,7 @@ export class Socket {
       [except, SelectMode.SELECT_ERROR],
     ]
     for (;;) {
-      const ready = wanted.map(([list, mode]) => list.filter((socket) => (socket.open().readiness() & mode) !== 0))
+      const ready = wanted.map(([list, mode]) => list.filter((socket) => (socket.readiness() & mode) !== 0))
       const count = ready.reduce((sum, list) => sum + list.length, 0)
       const left = remaining(deadline)!
       if (count > 0 || left === 0) {
@@ -90,7 +84,11 @@ export class Socket {
 
   /** Closes the connection without a CLOSE frame; frames already sent are still flushed. */
   close(): void {
-    this._impl?.close()
+    const impl = this._impl
+    if (!impl) return
+    impl.close()
+    // A pending receive is released; it then finds the socket closed.
+    FrameReceiver.peek(impl)?.close()
   }
 
   /**
@@ -101,7 +99,7 @@ export class Socket {
     const impl = this.open()
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      if ((impl.readiness() & mode) !== 0) return true
+      if ((this.readiness() & mode) !== 0) return true
       const left = remaining(deadline)!
       if (left === 0) return false
       await pump.wait(this.arm(mode), left)
@@ -110,7 +108,8 @@ export class Socket {
 
   /** Bytes received and not yet taken by a receive. */
   available(): number {
-    return this.open().available()
+    const impl = this.open()
+    return impl.available() + (FrameReceiver.peek(impl)?.queuedBytes() ?? 0)
   }
 
   /** SO_SNDBUF; also the high-water mark of this socket's write buffer. */
@@ -282,18 +281,20 @@ export class Socket {
     return impl
   }
 
+  /** @internal SelectMode bits that hold now: frames already handed to JS count as readable. */
+  protected readiness(): number {
+    const impl = this.open()
+    const receiver = FrameReceiver.peek(impl)
+    const handedOver = receiver && (receiver.front() || receiver.end()) ? SelectMode.SELECT_READ : 0
+    return impl.readiness() | handedOver
+  }
+
   /** @internal Arms the wake-ups `mode` needs; returns the id the pump reports. */
   protected arm(mode: number): number {
     const impl = this.open()
     if (mode & READ_OR_ERROR) impl.armRead()
     if (mode & SelectMode.SELECT_WRITE) impl.armWrite()
     return impl.id
-  }
-
-  /** @internal Waits until the socket is readable (or failed); false when `deadline` passed. */
-  protected async waitReadable(impl: NativeWebSocket, deadline: number | undefined): Promise<boolean> {
-    if (impl.armRead()) return true
-    return pump.wait(impl.id, remaining(deadline))
   }
 
   /** @internal Waits until the write buffer is under its high-water mark; false when `deadline` passed. */

@@ -1,4 +1,5 @@
-import { call, deadlineAfter, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { call, deadlineAfter, native, pump, remaining, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { FrameReceiver } from './FrameReceiver'
 import { FrameFlags, FrameOpcodes, Mode, SendFlags, StatusCodes } from './enums'
 import {
   AssertionViolationException,
@@ -16,10 +17,16 @@ import { Socket, StreamSocket } from './Socket'
 
 /** The result of {@link WebSocket.receiveFrame}: payload bytes and the raw first header byte. */
 export interface FrameInfo {
-  /** Payload bytes received. `{ n: 0, flags: 0 }`: the peer closed TCP; -1: non-blocking mode and no complete frame yet. */
+  /**
+   * Payload bytes received; -1: non-blocking mode and no complete frame yet. The end of input
+   * is `{ n: 0, flags: 0 }` as in Poco, with `eof: true` (an empty non-final CONTINUATION frame
+   * is `{ n: 0, flags: 0 }` too, with `eof: false`).
+   */
   n: number
   /** The frame's first header byte: FIN and RSV bits ({@link FrameFlags}) and the opcode ({@link FrameOpcodes}). */
   flags: number
+  /** True only at the end of input: the peer closed TCP (or the close handshake is over). */
+  eof: boolean
 }
 
 /**
@@ -50,8 +57,7 @@ export interface ReceivedFrame extends FrameInfo {
 }
 
 const MAX_INT = 0x7fffffff
-/** `sendFramePoco`: buffered, but over the high-water mark (a wake-up is armed). */
-const OVER_HIGH_WATER = -2
+const EMPTY = Buffer.alloc(0)
 
 /**
  * Poco's `WebSocket` (RFC 6455), frame level: one frame per receive, fragments and control
@@ -102,7 +108,7 @@ export class WebSocket extends StreamSocket {
         request.getVersion(),
         request.toFlatList(),
         {
-          timeoutMs: cs.getTimeout(),
+          timeoutMs: cs._timeout(),
           username: credentials?.getUsername() ?? '',
           password: credentials?.getPassword() ?? '',
           websocket: config,
@@ -185,22 +191,35 @@ export class WebSocket extends StreamSocket {
     if (buffer !== undefined && !(buffer instanceof Uint8Array)) {
       throw new InvalidArgumentException('buffer must be a Uint8Array')
     }
-    // A frame already queued costs one native call; the mode and timeout are read only to wait.
+    const receiver = FrameReceiver.of(impl)
     let deadline: number | undefined
     for (let first = true; ; first = false) {
-      if (buffer) {
-        const info = call(() => impl.receiveInto(buffer))
-        if (info) return info
-      } else {
-        const frame = call(() => impl.receive())
-        if (frame) return { n: frame.payload.length, flags: frame.flags, payload: frame.payload }
+      const frame = receiver.front()
+      if (frame) {
+        if (buffer) call(() => native.checkCapacity(frame.payload.length, buffer.length))
+        receiver.take()
+        return result(frame.flags, frame.payload, buffer, false)
       }
+      const end = receiver.end()
+      if (end === 'failed') {
+        // The error that ended input, thrown as its Poco class.
+        call(() => impl.receive())
+      }
+      if (end !== null) return result(0, EMPTY, buffer, true)
       if (first) {
-        if (!impl.getBlocking()) return buffer ? { n: -1, flags: 0 } : { n: -1, flags: 0, payload: Buffer.alloc(0) }
+        if (!impl.getBlocking()) return this.receiveNow(impl, buffer)
         deadline = deadlineAfter(impl.getReceiveTimeout())
       }
-      if (!(await this.waitReadable(impl, deadline))) throw new TimeoutException()
+      if (!(await receiver.wait(remaining(deadline)))) throw new TimeoutException()
+      this.open()
     }
+  }
+
+  /** Non-blocking: a frame already queued in the core, or -1. */
+  private receiveNow(impl: NativeWebSocket, buffer: Uint8Array | undefined): FrameInfo | ReceivedFrame {
+    if (buffer) return call(() => impl.receiveInto(buffer)) ?? { n: -1, flags: 0, eof: false }
+    const frame = call(() => impl.receive())
+    return frame ? result(frame.flags, frame.payload, undefined, frame.eof) : { n: -1, flags: 0, eof: false, payload: EMPTY }
   }
 
   /**
@@ -318,10 +337,17 @@ export class WebSocket extends StreamSocket {
   private async send(impl: NativeWebSocket, flags: number, payload: Uint8Array): Promise<number> {
     // One native call when the write buffer has room (the common case).
     const sent = call(() => impl.sendFramePoco(flags, payload))
-    if (sent !== OVER_HIGH_WATER) return sent
+    if (sent !== native.SEND_OVER_HIGH_WATER) return sent
     if (!(await this.waitWritable(impl, deadlineAfter(impl.getSendTimeout())))) throw new TimeoutException()
     return payload.length
   }
+}
+
+/** A receive's result: into the caller's buffer, or with a payload of its own. */
+function result(flags: number, payload: Buffer, buffer: Uint8Array | undefined, eof: boolean): FrameInfo | ReceivedFrame {
+  if (!buffer) return { n: payload.length, flags, eof, payload }
+  buffer.set(payload)
+  return { n: payload.length, flags, eof }
 }
 
 function checkLimit(n: number): number {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 
 import type { Context } from './Context'
-import { InvalidAccessException, WebSocketException } from './exceptions'
+import { InvalidAccessException } from './exceptions'
 import { HTTPStatus } from './HTTPResponse'
 import { HTTPServer } from './HTTPServer'
 import { HTTPServerParams } from './HTTPServerParams'
@@ -121,45 +121,39 @@ export class WebSocketServer extends EventEmitter {
 
   private async handleUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
     const { path, verifyClient, handleProtocols } = this.options
+    if (!request.has('Upgrade')) {
+      return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
+    }
+    // RFC 6455 §4.2.1, checked by the core, answered as ws answers.
+    const rejection = request._native.upgradeRejection()
+    if (rejection) {
+      if (rejection.supportedVersion) response.set('Sec-WebSocket-Version', rejection.supportedVersion)
+      return reject(response, rejection.status, rejection.message)
+    }
     if (path !== undefined && request.getURI().split('?')[0] !== path) {
       return reject(response, HTTPStatus.HTTP_BAD_REQUEST, 'No WebSocket at this path')
-    }
-    if (request.get('Upgrade', '').toLowerCase() !== 'websocket') {
-      return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
     }
     if (verifyClient && !(await verifyClient({ origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
       return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
     }
-    const offered = new Set(
-      request
-        .get('Sec-WebSocket-Protocol', '')
-        .split(',')
-        .map((token) => token.trim())
-        .filter((token) => token !== ''),
-    )
+    const offered = new Set(request._native.offeredProtocols)
     let protocol = ''
     if (offered.size > 0) {
       const chosen = handleProtocols ? handleProtocols(offered, request) : offered.values().next().value!
-      if (chosen !== false) {
+      // RFC 6455 §4.2.2: only one the client offered may be selected.
+      if (chosen !== false && offered.has(chosen)) {
         protocol = chosen
         response.set('Sec-WebSocket-Protocol', protocol)
       }
     }
-    let socket: WebSocket
-    try {
-      socket = await WebSocket._accept(request, response, messageConfig(this.options))
-    } catch (error) {
-      if (!(error instanceof WebSocketException)) throw error
-      // Poco's code 3 is an unsupported version: say which one we speak (RFC 6455 §4.4).
-      if (error.code === 3) response.set('Sec-WebSocket-Version', WebSocket.WEBSOCKET_VERSION)
-      return reject(response, HTTPStatus.HTTP_BAD_REQUEST, error.message)
-    }
+    const socket = await WebSocket._accept(request, response, messageConfig(this.options))
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
     if (this.options.clientTracking ?? true) {
       this.clients.add(ws)
       ws.once('close', () => this.clients.delete(ws))
     }
-    this.emit('connection', ws, request)
+    // Outside the request handler's promise: a listener's exception is uncaught, as with ws.
+    process.nextTick(() => this.emit('connection', ws, request))
   }
 }
 

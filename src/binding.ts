@@ -19,8 +19,13 @@ export function call<T>(fn: () => T): T {
   try {
     return fn()
   } catch (error) {
-    throw fromNative(error)
+    throw translate(error)
   }
+}
+
+/** A native error as its Poco exception class. */
+export function translate(error: unknown): unknown {
+  return fromNative(error, native.decodeError)
 }
 
 interface Waiter {
@@ -37,16 +42,19 @@ class Pump {
   private readonly waiters = new Map<number, Set<Waiter>>()
   /** Message-level sockets: their frames come with every dispatch. */
   private readonly listeners = new Map<number, Listener>()
-  private readonly records = new Uint32Array(1 + 3 * 4096)
+  private readonly records = new Uint32Array(1 + RECORD_FIELDS * 4096)
   private holds = 0
   readonly native = new native.NativePump(() => this.dispatch())
   /** Sends of message-level sockets, handed over once per batch. */
-  readonly outbox = new Outbox(this.native, native.LARGE_PAYLOAD, native.messageDefaults().outboxFlushBytes)
+  readonly outbox = new Outbox(this.native, native.LARGE_PAYLOAD, native.messageDefaults().outboxFlushBytes, native.RECORD_FIELDS)
 
-  /** Makes `socket` message-level: `listener` gets its frames, wake-ups and end. */
-  listen(socket: NativeWebSocket, listener: Listener): void {
+  /**
+   * `listener` gets `socket`'s frames, wake-ups and end: every frame (`messages`, the message
+   * API), or frame by frame as the socket wants them (`wantFrames`, Poco's frame API).
+   */
+  listen(socket: NativeWebSocket, listener: Listener, messages: boolean): void {
     this.listeners.set(socket.id, listener)
-    this.native.listen(socket)
+    this.native.listen(socket, messages)
   }
 
   unlisten(id: number): void {
@@ -109,7 +117,7 @@ class Pump {
       let offset = 0
       let large = 1
       for (let i = 0; i < count; i++) {
-        const at = 1 + 3 * i
+        const at = 1 + RECORD_FIELDS * i
         const id = records[at]
         const kind = records[at + 1]
         const length = records[at + 2]
@@ -130,7 +138,10 @@ class Pump {
           } else if (kind < RECORD_WAKE) {
             this.listeners.get(id)?.onFrame(kind, payload)
           } else {
-            this.listeners.get(id)?.onEnd(kind === RECORD_FAILED)
+            // The socket left the native pump with this record.
+            const listener = this.listeners.get(id)
+            this.listeners.delete(id)
+            listener?.onEnd(kind === RECORD_FAILED)
           }
         } catch (error) {
           // The app's uncaught exception, as from a net.Socket handler; the rest of the batch
@@ -143,12 +154,14 @@ class Pump {
     } finally {
       this.outbox.dispatching = false
       this.outbox.flush()
+      // The replies are handed over: now the peers' CLOSEs may be answered.
+      this.native.endTurn()
     }
   }
 }
 
 const EMPTY = Buffer.alloc(0)
-const { RECORD_WAKE, RECORD_FAILED, LARGE_PAYLOAD } = native
+const { RECORD_FIELDS, RECORD_WAKE, RECORD_FAILED, LARGE_PAYLOAD } = native
 
 /** What a message-level socket hears from the pump. */
 export interface Listener {

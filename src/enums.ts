@@ -1,3 +1,5 @@
+import { native } from './binding'
+
 /** Poco's `WebSocket::Mode`. */
 export enum Mode {
   /** Server side (`WebSocket.accept`): frames go out unmasked. */
@@ -105,9 +107,9 @@ export enum ErrorCodes {
 /** Poco's `Socket::SelectMode`, for `poll` and `select`. */
 export enum SelectMode {
   /** Readable: a frame (or end of input) can be received without waiting. */
-  SELECT_READ = 1,
+  SELECT_READ = native.SELECT_READ,
   /** Writable: a frame can be sent without waiting. */
-  SELECT_WRITE = 2,
+  SELECT_WRITE = native.SELECT_WRITE,
   /** An error is pending on the socket. */
-  SELECT_ERROR = 4,
+  SELECT_ERROR = native.SELECT_ERROR,
 }

@@ -1,3 +1,5 @@
+import type { NativeErrorInfo } from '../native/index'
+
 /**
  * Poco's exception hierarchy. Each class carries Poco's `name()` as `name`, a numeric `code`,
  * Poco's message as `message`, and `displayText()` ("name: message").
@@ -103,7 +105,7 @@ export class SSLConnectionUnexpectedlyClosedException extends SSLException {
   static override readonly pocoName: string = 'SSL connection unexpectedly closed'
 }
 
-/** The classes the native layer names in an error's `code` ("<Class>:<number>"). */
+/** The classes the native layer names in its errors. */
 const nativeKinds: Record<string, new (message?: string, code?: number) => Exception> = {
   WebSocketException,
   TimeoutException,
@@ -125,13 +127,16 @@ const nativeKinds: Record<string, new (message?: string, code?: number) => Excep
   SSLConnectionUnexpectedlyClosedException,
 }
 
-/** Turns an error thrown by the native addon into its Poco exception class. */
-export function fromNative(error: unknown): unknown {
+/**
+ * Turns an error thrown by the native addon into its Poco exception class (the binding says
+ * which, through `decodeError`).
+ */
+export function fromNative(error: unknown, decode: (code: string) => NativeErrorInfo | null): unknown {
   if (!(error instanceof Error) || error instanceof Exception) return error
-  const match = /^(\w+):(-?\d+)(?::(\d+))?$/.exec(String((error as { code?: unknown }).code ?? ''))
-  const Kind = match ? nativeKinds[match[1]] : undefined
-  if (!Kind) return error
-  const translated = new Kind(error.message, Number(match![2]))
-  if (match![3] && translated instanceof WebSocketException) translated.closeCode = Number(match![3])
+  const info = decode(String((error as { code?: unknown }).code ?? ''))
+  const Kind = info ? nativeKinds[info.kind] : undefined
+  if (!info || !Kind) return error
+  const translated = new Kind(error.message, info.code)
+  if (info.closeCode !== undefined && translated instanceof WebSocketException) translated.closeCode = info.closeCode
   return translated
 }

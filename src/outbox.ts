@@ -17,7 +17,7 @@ export interface Sender {
  * call of its own. Payloads are not copied before the flush, as with a net.Socket write.
  */
 export class Outbox {
-  private meta = new Uint32Array(3 * 256)
+  private meta: Uint32Array
   private count = 0
   private payloads: Uint8Array[] = []
   private bytes = 0
@@ -28,25 +28,28 @@ export class Outbox {
 
   /**
    * Payloads from `largePayload` bytes are handed over in a call of their own, without a copy;
-   * the outbox is flushed at once when `flushBytes` wait.
+   * the outbox is flushed at once when `flushBytes` wait; `stride` is the binding's record size.
    */
   constructor(
     private readonly pump: NativePump,
     private readonly largePayload: number,
     private readonly flushBytes: number,
-  ) {}
+    private readonly stride: number,
+  ) {
+    this.meta = new Uint32Array(stride * 256)
+  }
 
   send(id: number, flags: number, payload: Uint8Array, sender: Sender): void {
     // A large payload goes in a call of its own: copying it into the batch would cost more
     // than the call.
     const alone = payload.length >= this.largePayload
     if (alone) this.flush()
-    if (this.count * 3 === this.meta.length) {
+    if (this.count * this.stride === this.meta.length) {
       const grown = new Uint32Array(this.meta.length * 2)
       grown.set(this.meta)
       this.meta = grown
     }
-    const at = this.count * 3
+    const at = this.count * this.stride
     this.meta[at] = id
     this.meta[at + 1] = flags
     this.meta[at + 2] = payload.length
@@ -74,11 +77,11 @@ export class Outbox {
     this.payloads = []
     this.bytes = 0
     this.senders = []
-    const failed = new Set(this.pump.sendFrames(meta, count, data).map((index) => meta[index * 3]))
+    const failed = new Set(this.pump.sendFrames(meta, count, data).map((index) => meta[index * this.stride]))
     // The last record of each socket carries its buffered bytes after all of its sends.
     const buffered = new Map<number, number>()
-    for (let i = 0; i < count; i++) buffered.set(meta[i * 3], meta[i * 3 + 2])
-    if (meta.length > 3 * 256) this.meta = new Uint32Array(3 * 256)
+    for (let i = 0; i < count; i++) buffered.set(meta[i * this.stride], meta[i * this.stride + 2])
+    if (meta.length > this.stride * 256) this.meta = new Uint32Array(this.stride * 256)
     for (const sender of senders) {
       sender._queued = false
       sender.afterFlush(buffered.get(sender._id) ?? 0, failed.has(sender._id))

@@ -74,3 +74,26 @@ pub fn message_defaults() -> MessageDefaults {
         iterator_high_water: defaults::ITERATOR_HIGH_WATER as f64,
     }
 }
+
+/// Defaults of Poco's HTTP classes (`HTTPServerParams`, `HTTPClientSession`), from the core's
+/// table: what their getters report until a setter is called.
+#[napi(object)]
+pub struct HttpDefaults {
+    pub timeout_ms: f64,
+    pub max_queued: u32,
+    pub max_head_bytes: u32,
+    pub max_header_fields: u32,
+    pub keep_alive: bool,
+}
+
+#[napi]
+pub fn http_defaults() -> HttpDefaults {
+    use poco_websocket_core::defaults;
+    HttpDefaults {
+        timeout_ms: defaults::HTTP_TIMEOUT.as_millis() as f64,
+        max_queued: defaults::MAX_QUEUED_REQUESTS as u32,
+        max_head_bytes: defaults::MAX_HEAD_BYTES as u32,
+        max_header_fields: defaults::MAX_HEADER_COUNT as u32,
+        keep_alive: true,
+    }
+}

@@ -7,10 +7,12 @@
 
 mod client;
 mod config;
+mod contract;
 mod errors;
 mod headers;
 mod listener;
 mod messages;
+mod payload;
 mod pump;
 mod server;
 mod socket;

@@ -1,42 +1,36 @@
-//! The batch crossing of message-level sockets: one call takes the queued frames of every
-//! socket the runtime reported, another hands over every send made meanwhile. A message costs
-//! no napi call of its own, in either direction.
+//! The batch crossing: one call takes the queued frames of every socket the runtime reported,
+//! another hands over every send of the message API made meanwhile, and one ends the turn. A
+//! frame or message costs no napi call of its own, in either direction.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, MutexGuard};
 
-use napi::bindgen_prelude::{Buffer, Uint32Array};
+use bytes::Bytes;
+use napi::bindgen_prelude::{BufferSlice, Env, Result, Uint32Array};
 use napi_derive::napi;
-use poco_websocket_core::defaults::{self, RECEIVE_BATCH_BYTES};
+use poco_websocket_core::defaults::{LARGE_PAYLOAD, RECEIVE_BATCH_BYTES, RECEIVE_SOCKET_BYTES};
 use poco_websocket_core::Connection;
 
-use crate::pump::NativePump;
+use crate::contract::{RECORD_ENDED, RECORD_FAILED, RECORD_FIELDS, RECORD_WAKE};
+use crate::payload;
+use crate::pump::{Listening, NativePump};
 use crate::socket::NativeWebSocket;
 
-/// Record kinds of `takeMessages` beside frame flags (0-255): the handle was reported (a
-/// waiter may proceed, a writer may have drained), its input ended in order, or it failed.
-#[napi]
-pub const RECORD_WAKE: u32 = 0x100;
-#[napi]
-pub const RECORD_ENDED: u32 = 0x200;
-#[napi]
-pub const RECORD_FAILED: u32 = 0x400;
-
-/// Payloads from this size come in a buffer of their own (no copy) instead of the shared one.
-#[napi]
-pub const LARGE_PAYLOAD: u32 = defaults::LARGE_PAYLOAD as u32;
-
-/// Entries per record in the metadata arrays: id, kind (or flags), length.
-const RECORD: usize = 3;
+const RECORD: usize = RECORD_FIELDS as usize;
 
 #[napi]
 impl NativePump {
-    /// Makes `socket` a message-level socket: its frames come through `takeMessages`.
+    /// Has the pump take `socket`'s frames: every one (`messages`, the message API), or only
+    /// while the JS side wants them (`wantFrames`, Poco's frame API).
     #[napi]
-    pub fn listen(&self, socket: &NativeWebSocket) {
+    pub fn listen(&self, socket: &NativeWebSocket, messages: bool) {
         let id = socket.id();
-        self.listening().insert(id, socket.connection.clone());
-        // The first take arms its wake-ups.
-        self.shared.report(id);
+        let wants_frames = (!messages).then(|| socket.wants_frames.clone());
+        self.listening().insert(id, Listening { connection: socket.connection.clone(), wants_frames });
+        if messages {
+            // The first take arms its wake-ups.
+            self.shared.report(id);
+        }
     }
 
     #[napi]
@@ -51,43 +45,91 @@ impl NativePump {
     }
 
     /// Takes what the runtime reported since the last call: `meta` receives the record count,
-    /// then records [id, kind, length]: a WAKE record for every reported id, then the frames
-    /// of message-level sockets (kind = the frame's flags), then ENDED or FAILED when their
-    /// input ended. The first returned buffer holds the payloads under LARGE_PAYLOAD back to
-    /// back; each larger payload follows in a buffer of its own, in record order.
-    /// What does not fit in `meta` or the byte budget is reported again for the next call.
+    /// then records [id, kind, length]: a WAKE record for every reported id, then the frames of
+    /// its socket (kind = the frame's flags), then ENDED or FAILED when its input ended (the
+    /// socket then leaves the pump). The first returned buffer holds the payloads under
+    /// LARGE_PAYLOAD back to back; each larger payload follows in a buffer of its own, in record
+    /// order. A socket takes at most about RECEIVE_SOCKET_BYTES per call; what does not fit in
+    /// `meta`, the batch's byte budget or the socket's is reported again, behind the others.
     #[napi]
-    pub fn take_messages(&self, mut meta: Uint32Array) -> Vec<Buffer> {
+    pub fn take_messages<'env>(&self, env: &'env Env, mut meta: Uint32Array) -> Result<Vec<BufferSlice<'env>>> {
         // SAFETY: this call runs on the JS thread, so nothing else touches the array meanwhile.
         let meta = unsafe { meta.as_mut() };
         let capacity = meta.len().saturating_sub(1) / RECORD;
-        let mut ids = self.shared.take_ready();
-        ids.sort_unstable();
-        ids.dedup();
-        let sockets: Vec<Option<Arc<Connection>>> = {
+        let ids = self.shared.take_ready();
+        let sockets: Vec<Option<(Arc<Connection>, Option<Arc<AtomicBool>>)>> = {
             let listening = self.listening();
-            ids.iter().map(|id| listening.get(id).cloned()).collect()
+            ids.iter().map(|id| listening.get(id).map(|l| (l.connection.clone(), l.wants_frames.clone()))).collect()
         };
-        let mut out = Records { meta, count: 0, small: Vec::new(), small_bytes: 0, large: Vec::new(), bytes: 0 };
+        let mut out = Records {
+            env,
+            meta,
+            count: 0,
+            small: Vec::new(),
+            small_bytes: 0,
+            large: Vec::new(),
+            bytes: 0,
+            end_turn: false,
+            frames_of_socket: false,
+        };
+        let mut ended = Vec::new();
+        let mut turn_pending = Vec::new();
         for (&id, socket) in ids.iter().zip(sockets) {
             // A WAKE, and room for at least one frame and an end record.
             if out.count + 3 > capacity || out.bytes >= RECEIVE_BATCH_BYTES {
                 self.shared.report(id);
                 continue;
             }
-            out.push(id, RECORD_WAKE, Vec::new());
-            if let Some(connection) = socket {
-                if !take_frames(&mut out, capacity, id, &connection) {
-                    self.shared.report(id);
-                }
+            out.push(id, RECORD_WAKE, Bytes::new())?;
+            let Some((connection, wants_frames)) = socket else { continue };
+            // A frame-level socket's frames are taken only when its JS side waits for them
+            // (the want is used up).
+            let messages = wants_frames.is_none();
+            if wants_frames.is_some_and(|wants| !wants.swap(false, Ordering::SeqCst)) {
+                continue;
             }
+            let taken = take_frames(&mut out, capacity, id, &connection, messages)?;
+            if out.end_turn {
+                turn_pending.push(connection.clone());
+                out.end_turn = false;
+            }
+            match taken {
+                Taken::AllThereIs if !messages && !out.frames_of_socket => {
+                    // Nothing was queued after all: still wanted.
+                    self.rewant(id, &connection);
+                }
+                Taken::AllThereIs => {}
+                Taken::More => self.shared.report(id),
+                Taken::Ended => ended.push(id),
+            }
+        }
+        if !ended.is_empty() {
+            let mut listening = self.listening();
+            for id in ended {
+                listening.remove(&id);
+            }
+        }
+        if !turn_pending.is_empty() {
+            self.shared.turn_pending.lock().unwrap_or_else(|p| p.into_inner()).extend(turn_pending);
         }
         out.finish()
     }
 
-    /// Sends `count` frames: records [id, flags, length] in `meta`, payloads back to back in
-    /// `data`. Each record's length is replaced by the bytes then buffered for its socket.
-    /// Returns the indexes of the records that failed (the socket is closed or broken).
+    /// The JS side handled the batch and handed over its sends: answer the peers' CLOSEs and fail
+    /// the connections whose violations were right behind the frames just taken (RFC 6455 §5.5.1:
+    /// the replies to earlier messages go out first).
+    #[napi]
+    pub fn end_turn(&self) {
+        let pending = std::mem::take(&mut *self.shared.turn_pending.lock().unwrap_or_else(|p| p.into_inner()));
+        for connection in pending {
+            connection.end_turn();
+        }
+    }
+
+    /// Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
+    /// back to back in `data`. Each socket's last record's length is replaced by the bytes then
+    /// buffered for it. Returns the indexes of the records that failed (the socket is closed or
+    /// broken, or the frame is not allowed any more).
     #[napi]
     pub fn send_frames(&self, mut meta: Uint32Array, count: u32, data: &[u8]) -> Vec<u32> {
         // SAFETY: as in `take_messages`.
@@ -113,9 +155,9 @@ impl NativePump {
                 failed.extend((start..count).map(|index| index as u32));
                 break;
             }
-            let connection = self.listening().get(&id).cloned();
+            let connection = self.listening().get(&id).map(|listening| listening.connection.clone());
             let (sent, result) = match connection {
-                Some(connection) => connection.send_many(&frames),
+                Some(connection) => connection.send_messages(&frames),
                 None => (0, Ok(0)),
             };
             match result {
@@ -129,80 +171,114 @@ impl NativePump {
 }
 
 impl NativePump {
-    fn listening(&self) -> MutexGuard<'_, std::collections::HashMap<u32, Arc<Connection>>> {
+    fn listening(&self) -> MutexGuard<'_, std::collections::HashMap<u32, Listening>> {
         self.shared.listening.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A frame-level socket that wanted frames and got none: it still wants them.
+    fn rewant(&self, id: u32, connection: &Connection) {
+        if connection.is_paused() {
+            return;
+        }
+        if let Some(wants) = self.listening().get(&id).and_then(|l| l.wants_frames.clone()) {
+            wants.store(true, Ordering::SeqCst);
+            connection.arm_read_deferred();
+        }
     }
 }
 
-struct Records<'a> {
+struct Records<'a, 'env> {
+    env: &'env Env,
     meta: &'a mut [u32],
     count: usize,
     /// Payloads under LARGE_PAYLOAD (joined into one buffer at the end, in one allocation);
-    /// the larger ones as they are.
-    small: Vec<Vec<u8>>,
+    /// the larger ones handed over as they are, without a copy.
+    small: Vec<Bytes>,
     small_bytes: usize,
-    large: Vec<Buffer>,
+    large: Vec<BufferSlice<'env>>,
     bytes: usize,
+    /// The socket being taken left something for the end of the turn.
+    end_turn: bool,
+    /// The socket being taken gave frames.
+    frames_of_socket: bool,
 }
 
-impl Records<'_> {
-    fn push(&mut self, id: u32, kind: u32, payload: Vec<u8>) {
+impl<'env> Records<'_, 'env> {
+    fn push(&mut self, id: u32, kind: u32, payload: Bytes) -> Result<()> {
         let at = 1 + self.count * RECORD;
         self.meta[at..at + RECORD].copy_from_slice(&[id, kind, payload.len() as u32]);
         self.count += 1;
         self.bytes += payload.len();
-        if payload.len() >= LARGE_PAYLOAD as usize {
-            self.large.push(payload.into());
+        if payload.len() >= LARGE_PAYLOAD {
+            self.large.push(payload::to_js(self.env, payload)?);
         } else if !payload.is_empty() {
             self.small_bytes += payload.len();
             self.small.push(payload);
         }
+        Ok(())
     }
 
-    fn finish(self) -> Vec<Buffer> {
+    fn finish(self) -> Result<Vec<BufferSlice<'env>>> {
         self.meta[0] = self.count as u32;
         let mut small = Vec::with_capacity(self.small_bytes);
         for payload in &self.small {
             small.extend_from_slice(payload);
         }
         let mut buffers = Vec::with_capacity(1 + self.large.len());
-        buffers.push(small.into());
+        buffers.push(BufferSlice::from_data(self.env, small)?);
         buffers.extend(self.large);
-        buffers
+        Ok(buffers)
     }
 }
 
-/// Takes the queued frames of one socket and re-arms its wake-up; `false` when the budget ran
-/// out first (the socket must be handled again).
-fn take_frames(out: &mut Records, capacity: usize, id: u32, connection: &Connection) -> bool {
+enum Taken {
+    /// Everything queued was taken; the wake-up is armed again.
+    AllThereIs,
+    /// The budget ran out first: the socket must be handled again.
+    More,
+    /// Its input ended (ENDED or FAILED pushed): it leaves the pump.
+    Ended,
+}
+
+/// Takes the queued frames of one socket, up to its budget; a message-level socket's wake-up
+/// is armed again once nothing is left, a frame-level one takes one batch per want.
+fn take_frames(out: &mut Records, capacity: usize, id: u32, connection: &Connection, messages: bool) -> Result<Taken> {
+    out.frames_of_socket = false;
     if connection.is_paused() {
-        return true;
+        return Ok(Taken::AllThereIs);
     }
+    let budget = out.bytes + RECEIVE_SOCKET_BYTES;
     loop {
         // One record stays free for ENDED or FAILED.
         let room = capacity.saturating_sub(out.count + 1);
-        if room == 0 || out.bytes >= RECEIVE_BATCH_BYTES {
-            return false;
+        if room == 0 || out.bytes >= RECEIVE_BATCH_BYTES || out.bytes >= budget {
+            return Ok(Taken::More);
         }
-        match connection.receive_batch(room, RECEIVE_BATCH_BYTES - out.bytes) {
+        let max_bytes = (RECEIVE_BATCH_BYTES - out.bytes).min(budget - out.bytes);
+        match connection.receive_batch(room, max_bytes) {
             Ok(batch) => {
                 let empty = batch.frames.is_empty();
+                out.frames_of_socket |= !empty;
+                out.end_turn |= batch.end_turn && messages;
                 for frame in batch.frames {
-                    out.push(id, frame.flags as u32, frame.payload);
+                    out.push(id, frame.flags as u32, frame.payload)?;
                 }
                 if batch.ended {
-                    out.push(id, RECORD_ENDED, Vec::new());
-                    return true;
+                    out.push(id, RECORD_ENDED, Bytes::new())?;
+                    return Ok(Taken::Ended);
+                }
+                if !messages {
+                    return Ok(Taken::AllThereIs);
                 }
                 // Nothing more queued: arm the wake-up, unless frames arrived meanwhile.
                 if empty && !connection.arm_read() {
-                    return true;
+                    return Ok(Taken::AllThereIs);
                 }
             }
             Err(_) => {
-                // The error itself is thrown by the socket's own `receiveBatch`.
-                out.push(id, RECORD_FAILED, Vec::new());
-                return true;
+                // The error itself is thrown by the socket's own `receive`.
+                out.push(id, RECORD_FAILED, Bytes::new())?;
+                return Ok(Taken::Ended);
             }
         }
     }

@@ -4,8 +4,8 @@
 //! first report after a drain schedules one threadsafe-function call, and JS then drains every
 //! id reported meanwhile. So a burst of frames on many connections costs one crossing.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{Function, Result};
@@ -20,8 +20,18 @@ pub struct PumpShared {
     on_ready: OnReady,
     ready: Mutex<Ready>,
     next_id: AtomicU32,
-    /// Message-level sockets: their frames are taken by `takeMessages`, for all of them at once.
-    pub(crate) listening: Mutex<HashMap<u32, Arc<Connection>>>,
+    /// Sockets whose frames `takeMessages` takes, for all of them at once.
+    pub(crate) listening: Mutex<HashMap<u32, Listening>>,
+    /// Message-level sockets whose turn must be ended after the batch (`endTurn`).
+    pub(crate) turn_pending: Mutex<Vec<Arc<Connection>>>,
+}
+
+/// A socket the pump takes frames of.
+pub(crate) struct Listening {
+    pub(crate) connection: Arc<Connection>,
+    /// Frame level (Poco's API): frames are taken only while the JS side wants them (set by
+    /// `wantFrames`); `None` for message-level sockets, whose frames are always taken.
+    pub(crate) wants_frames: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Default)]
@@ -48,6 +58,7 @@ impl NativePump {
             ready: Mutex::default(),
             next_id: AtomicU32::new(1),
             listening: Mutex::default(),
+            turn_pending: Mutex::default(),
         };
         Ok(NativePump { shared: Arc::new(shared) })
     }
@@ -89,10 +100,16 @@ impl PumpShared {
         self.ready.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The ids reported since the last call (the caller handles every one of them).
+    /// The ids reported since the last call, each once, in the order they were first reported:
+    /// one reported again while it is handled goes to the back of the next batch, so every
+    /// handle gets its turn (the caller handles every one of them).
     pub(crate) fn take_ready(&self) -> Vec<u32> {
         let mut ready = self.lock();
         ready.scheduled = false;
-        std::mem::take(&mut ready.ids)
+        let mut ids = std::mem::take(&mut ready.ids);
+        drop(ready);
+        let mut seen = HashSet::with_capacity(ids.len());
+        ids.retain(|id| seen.insert(*id));
+        ids
     }
 }

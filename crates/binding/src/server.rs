@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
 use napi_derive::napi;
+use poco_websocket_core::handshake;
 use poco_websocket_core::http::{reason_for_status, HeadLimits, ResponseHead};
+use poco_websocket_core::protocol::opening::{self, OpeningViolation};
 use poco_websocket_core::server::{IncomingRequest, Server, ServerOptions};
 
 use crate::config::{self, WebSocketConfig};
@@ -178,6 +180,20 @@ impl NativeServerRequest {
         self.request.respond(head, body).map_err(to_js)
     }
 
+    /// RFC 6455 §4.2.1 (strict checks): why this request cannot be upgraded, as ws answers it;
+    /// null when it can.
+    #[napi]
+    pub fn upgrade_rejection(&self) -> Option<UpgradeRejection> {
+        handshake::check_request(&self.request.head).err().map(|violation| UpgradeRejection::from(&violation))
+    }
+
+    /// The subprotocols the client offered, in its order (empty when it offered none or the
+    /// field is not a token list, which `upgradeRejection` reports).
+    #[napi(getter)]
+    pub fn offered_protocols(&self) -> Vec<String> {
+        opening::parse_protocols(&self.request.head.headers).unwrap_or_default()
+    }
+
     /// Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
     /// given fields added; throws WebSocketException and sends nothing when it is not one.
     #[napi]
@@ -187,6 +203,29 @@ impl NativeServerRequest {
         let config = config::apply(Default::default(), &options.unwrap_or_default());
         let connection = self.request.upgrade_with(head, config, self.pump.waker(id)).map_err(to_js)?;
         Ok(NativeWebSocket::new(connection, id).with_secure(self.request.secure))
+    }
+}
+
+/// How a refused upgrade is answered (ws's status and wording) and the Poco code of the
+/// WebSocketException `WebSocket.accept` rejects with.
+#[napi(object)]
+pub struct UpgradeRejection {
+    pub status: u32,
+    pub message: String,
+    pub code: i32,
+    /// Sent as Sec-WebSocket-Version with the answer (RFC 6455 §4.4).
+    pub supported_version: Option<String>,
+}
+
+impl From<&OpeningViolation> for UpgradeRejection {
+    fn from(violation: &OpeningViolation) -> Self {
+        let rejection = handshake::rejection(violation);
+        UpgradeRejection {
+            status: rejection.status as u32,
+            message: rejection.message.to_string(),
+            code: rejection.code as i32,
+            supported_version: rejection.supported_version.map(str::to_string),
+        }
     }
 }
 

@@ -1,40 +1,56 @@
 //! `NativeWebSocket`: one connection, frame level. Receives and sends never wait on the
-//! runtime; `armRead`/`armWrite` ask the pump for a wake-up when they would have to.
+//! runtime; `armRead`/`armWrite`/`wantFrames` ask the pump for a wake-up when they would have to.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{Buffer, Uint8Array};
 use napi_derive::napi;
-use poco_websocket_core::socket::Flag;
+use poco_websocket_core::protocol::close;
+use poco_websocket_core::connection::Received;
 use poco_websocket_core::Connection;
 
 use crate::config::{self, WebSocketConfig};
+use crate::contract::{SocketFlag, SEND_OVER_HIGH_WATER};
 use crate::errors::{invalid_argument, to_js, JsError};
 
 #[napi]
 pub struct NativeWebSocket {
-    /// Shared with the pump while the socket is a message-level one (`NativePump.listen`).
+    /// Shared with the pump, which takes its frames in batches (`NativePump.listen`).
     pub(crate) connection: Arc<Connection>,
+    /// Frame level: the JS side has taken every frame handed to it and waits for more.
+    pub(crate) wants_frames: Arc<AtomicBool>,
     id: u32,
     secure: bool,
+}
+
+/// A received CLOSE's status code (1005 when it had none) and reason.
+#[napi(object)]
+pub struct CloseInfo {
+    pub code: u32,
+    pub reason: Buffer,
 }
 
 #[napi(object)]
 pub struct ReceivedFrame {
     pub flags: u32,
     pub payload: Buffer,
+    /// The end of input (then `flags` is 0 and the payload empty, as Poco reports it).
+    pub eof: bool,
 }
 
 #[napi(object)]
 pub struct FrameInfo {
     pub n: u32,
     pub flags: u32,
+    /// The end of input (then `n` and `flags` are 0, as Poco reports it).
+    pub eof: bool,
 }
 
 impl NativeWebSocket {
     pub(crate) fn new(connection: Connection, id: u32) -> Self {
-        NativeWebSocket { connection: Arc::new(connection), id, secure: false }
+        NativeWebSocket { connection: Arc::new(connection), wants_frames: Arc::default(), id, secure: false }
     }
 
     /// Marks a connection that runs over TLS.
@@ -67,8 +83,22 @@ impl NativeWebSocket {
     /// The next frame with its payload, or null when none is queued.
     #[napi]
     pub fn receive(&self) -> Result<Option<ReceivedFrame>, JsError> {
-        let frame = self.connection.receive(None).map_err(to_js)?;
-        Ok(frame.map(|frame| ReceivedFrame { flags: frame.flags as u32, payload: frame.payload.into() }))
+        Ok(match self.connection.receive_frame(None).map_err(to_js)? {
+            Received::Frame(frame) => {
+                Some(ReceivedFrame { flags: frame.flags as u32, payload: frame.payload.to_vec().into(), eof: false })
+            }
+            Received::Eof => Some(ReceivedFrame { flags: 0, payload: Vec::new().into(), eof: true }),
+            Received::Nothing => None,
+        })
+    }
+
+    /// Frame level, blocking receive: the JS side wants the next frames. They come in a later
+    /// batch of the pump, also when some are already queued, so that a receive loop always
+    /// returns to the event loop between batches.
+    #[napi]
+    pub fn want_frames(&self) {
+        self.wants_frames.store(true, Ordering::SeqCst);
+        self.connection.arm_read_deferred();
     }
 
     /// The next frame copied into `buffer`, or null when none is queued. A frame that does not
@@ -77,11 +107,14 @@ impl NativeWebSocket {
     pub fn receive_into(&self, mut buffer: Uint8Array) -> Result<Option<FrameInfo>, JsError> {
         // SAFETY: this call runs on the JS thread, so nothing else touches the array meanwhile.
         let buffer = unsafe { buffer.as_mut() };
-        let frame = self.connection.receive(Some(buffer.len())).map_err(to_js)?;
-        Ok(frame.map(|frame| {
-            buffer[..frame.payload.len()].copy_from_slice(&frame.payload);
-            FrameInfo { n: frame.payload.len() as u32, flags: frame.flags as u32 }
-        }))
+        Ok(match self.connection.receive_frame(Some(buffer.len())).map_err(to_js)? {
+            Received::Frame(frame) => {
+                buffer[..frame.payload.len()].copy_from_slice(&frame.payload);
+                Some(FrameInfo { n: frame.payload.len() as u32, flags: frame.flags as u32, eof: false })
+            }
+            Received::Eof => Some(FrameInfo { n: 0, flags: 0, eof: true }),
+            Received::Nothing => None,
+        })
     }
 
     /// Stops or resumes reading the socket (the message API's `pause()`/`resume()`).
@@ -143,7 +176,7 @@ impl NativeWebSocket {
             return self.send_frame_non_blocking(flags, payload);
         }
         self.connection.send(flags as u8, payload).map_err(to_js)?;
-        Ok(if self.connection.arm_write() { payload.len() as i32 } else { -2 })
+        Ok(if self.connection.arm_write() { payload.len() as i32 } else { SEND_OVER_HIGH_WATER })
     }
 
     /// SELECT_READ | SELECT_WRITE | SELECT_ERROR bits that hold now.
@@ -199,18 +232,15 @@ impl NativeWebSocket {
         self.connection.set_send_timeout_ms(ms as u64);
     }
 
-    /// A boolean option (see `Flag` in the core: 0 TCP_NODELAY, 1 SO_KEEPALIVE, 2 SO_REUSEADDR,
-    /// 3 SO_REUSEPORT, 4 SO_OOBINLINE), read from the OS.
+    /// A boolean option, read from the OS.
     #[napi]
-    pub fn get_flag(&self, flag: u32) -> Result<bool, JsError> {
-        let flag = Flag::from_index(flag).ok_or_else(|| invalid_argument("unknown socket flag"))?;
-        self.connection.socket().and_then(|s| s.flag(flag)).map_err(to_js)
+    pub fn get_flag(&self, flag: SocketFlag) -> Result<bool, JsError> {
+        self.connection.socket().and_then(|s| s.flag(flag.into())).map_err(to_js)
     }
 
     #[napi]
-    pub fn set_flag(&self, flag: u32, on: bool) -> Result<(), JsError> {
-        let flag = Flag::from_index(flag).ok_or_else(|| invalid_argument("unknown socket flag"))?;
-        self.connection.socket().and_then(|s| s.set_flag(flag, on)).map_err(to_js)
+    pub fn set_flag(&self, flag: SocketFlag, on: bool) -> Result<(), JsError> {
+        self.connection.socket().and_then(|s| s.set_flag(flag.into(), on)).map_err(to_js)
     }
 
     #[napi]
@@ -301,11 +331,33 @@ pub fn create_key() -> String {
     poco_websocket_core::handshake::create_key()
 }
 
-/// The payload of a CLOSE frame: the status code in network byte order, then the reason.
+/// The payload of a CLOSE frame as Poco's `shutdown` sends it: the status code in network byte
+/// order, then the reason (nothing checked).
 #[napi]
 pub fn close_payload(status_code: u32, reason: String) -> Result<Buffer, JsError> {
     let status_code = u16::try_from(status_code).map_err(|_| invalid_argument("status code out of range"))?;
     Ok(poco_websocket_core::frame::close_payload(status_code, &reason).into())
+}
+
+/// The payload of a CLOSE the message API sends: a code an endpoint may send (RFC 6455 §7.4) and
+/// at most 123 bytes of reason, or nothing; otherwise InvalidArgumentException.
+#[napi]
+pub fn checked_close_payload(code: Option<u32>, reason: &[u8]) -> Result<Buffer, JsError> {
+    close::close_payload_checked(code, reason).map(Buffer::from).map_err(|error| invalid_argument(error.to_string()))
+}
+
+/// Poco's receive into a caller buffer: throws WS_ERR_PAYLOAD_TOO_BIG when a frame of `length`
+/// bytes does not fit in `capacity` (the frame stays queued).
+#[napi]
+pub fn check_capacity(length: u32, capacity: u32) -> Result<(), JsError> {
+    poco_websocket_core::connection::check_capacity(length as usize, capacity as usize).map_err(to_js)
+}
+
+/// A received CLOSE's code (1005 when none, §7.1.5) and reason.
+#[napi]
+pub fn parse_close(payload: &[u8]) -> CloseInfo {
+    let (code, reason) = close::parse_close_payload(payload);
+    CloseInfo { code: code as u32, reason: reason.to_vec().into() }
 }
 
 /// This OS's numbers for SOL_SOCKET, IPPROTO_TCP, SO_KEEPALIVE, TCP_NODELAY and friends.

@@ -3,8 +3,9 @@
 
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
-use poco_websocket_core::tls::{Context, ContextOptions, MinProtocol, VerificationMode};
+use poco_websocket_core::tls::{Context, ContextOptions, MinProtocol};
 
+use crate::contract::VerificationMode;
 use crate::errors::{invalid_argument, to_js, JsError};
 
 #[napi(object)]
@@ -12,8 +13,7 @@ pub struct TlsContextOptions {
     pub server: bool,
     /// "1.2" (default) or "1.3": the lowest TLS version accepted.
     pub min_protocol: Option<String>,
-    /// Poco's `Context::VerificationMode` values: 0 none, 1 relaxed, 3 strict, 5 once.
-    pub verification_mode: u32,
+    pub verification_mode: VerificationMode,
     pub certificate: Option<Buffer>,
     pub private_key: Option<Buffer>,
     pub ca: Vec<Buffer>,
@@ -30,13 +30,7 @@ impl NativeTlsContext {
     /// Throws SSLContextException when the certificate, key or CAs cannot be used.
     #[napi(constructor)]
     pub fn new(options: TlsContextOptions) -> Result<Self, JsError> {
-        let verification = match options.verification_mode {
-            0 => VerificationMode::None,
-            1 => VerificationMode::Relaxed,
-            3 => VerificationMode::Strict,
-            5 => VerificationMode::Once,
-            mode => return Err(invalid_argument(format!("Invalid verification mode: {mode}"))),
-        };
+        let verification = options.verification_mode.into();
         let min_protocol = match options.min_protocol.as_deref() {
             None | Some("1.2") => MinProtocol::Tls12,
             Some("1.3") => MinProtocol::Tls13,

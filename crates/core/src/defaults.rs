@@ -36,6 +36,9 @@ pub const READ_SCRATCH: usize = 64 * 1024;
 pub const READ_BUFFER_STEP: usize = 256 * 1024;
 /// About how many payload bytes one batch hands to JS (at least one frame, however large).
 pub const RECEIVE_BATCH_BYTES: usize = 1024 * 1024;
+/// About how many payload bytes one socket hands to JS in one batch before the others have had
+/// theirs (fairness across connections; at least one frame).
+pub const RECEIVE_SOCKET_BYTES: usize = 256 * 1024;
 /// Payloads from this size cross the JS boundary in a buffer of their own, both ways, instead of
 /// being copied into the batch's shared buffer.
 pub const LARGE_PAYLOAD: usize = 16 * 1024;

@@ -11,25 +11,19 @@ use socket2::SockRef;
 use crate::error::Error;
 use crate::transport::SharedTcp;
 
-/// Boolean socket options, numbered for the binding.
+/// Boolean socket options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flag {
     /// TCP_NODELAY
-    NoDelay = 0,
+    NoDelay,
     /// SO_KEEPALIVE
-    KeepAlive = 1,
+    KeepAlive,
     /// SO_REUSEADDR
-    ReuseAddress = 2,
+    ReuseAddress,
     /// SO_REUSEPORT
-    ReusePort = 3,
+    ReusePort,
     /// SO_OOBINLINE
-    OobInline = 4,
-}
-
-impl Flag {
-    pub fn from_index(index: u32) -> Option<Flag> {
-        [Flag::NoDelay, Flag::KeepAlive, Flag::ReuseAddress, Flag::ReusePort, Flag::OobInline].get(index as usize).copied()
-    }
+    OobInline,
 }
 
 /// A connection's TCP socket.

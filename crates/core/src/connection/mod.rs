@@ -100,6 +100,16 @@ pub struct Batch {
     pub end_turn: bool,
 }
 
+/// What one [`Connection::receive_frame`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    Frame(Frame),
+    /// The peer's orderly EOF: nothing more will come.
+    Eof,
+    /// Nothing queued yet.
+    Nothing,
+}
+
 /// Readiness bits of [`Connection::readiness`], Poco's `Socket::SelectMode` values.
 pub const SELECT_READ: u32 = 1;
 pub const SELECT_WRITE: u32 = 2;
@@ -211,20 +221,26 @@ impl Connection {
     /// After the peer's orderly EOF every call returns the empty frame with flags 0, as Poco's
     /// `n == 0 && flags == 0`; after a read error every call fails with that error.
     pub fn receive(&self, capacity: Option<usize>) -> Result<Option<Frame>, Error> {
+        Ok(match self.receive_frame(capacity)? {
+            Received::Frame(frame) => Some(frame),
+            Received::Eof => Some(Frame { flags: 0, payload: Bytes::new() }),
+            Received::Nothing => None,
+        })
+    }
+
+    /// [`receive`](Self::receive) telling the end of input apart from an empty frame.
+    pub fn receive_frame(&self, capacity: Option<usize>) -> Result<Received, Error> {
         self.check_open()?;
         let mut inbound = lock(&self.shared.inbound);
         if let Some(length) = inbound.front_len() {
-            if capacity.is_some_and(|capacity| length > capacity) {
-                return Err(Error::websocket(
-                    ErrorCode::PayloadTooBig,
-                    format!("Insufficient buffer for payload size {length}"),
-                ));
+            if let Some(capacity) = capacity {
+                check_capacity(length, capacity)?;
             }
-            return Ok(self.shared.pop(&mut inbound));
+            return Ok(self.shared.pop(&mut inbound).map_or(Received::Nothing, Received::Frame));
         }
         match self.shared.reach_front(inbound)? {
-            true => Ok(Some(Frame { flags: 0, payload: Bytes::new() })),
-            false => Ok(None),
+            true => Ok(Received::Eof),
+            false => Ok(Received::Nothing),
         }
     }
 
@@ -531,6 +547,15 @@ impl Connection {
             Ok(())
         }
     }
+}
+
+/// Poco spec §4.4 step 3: a frame larger than the caller's buffer fails with
+/// WS_ERR_PAYLOAD_TOO_BIG and stays queued, so a retry with a larger buffer receives it.
+pub fn check_capacity(length: usize, capacity: usize) -> Result<(), Error> {
+    if length > capacity {
+        return Err(Error::websocket(ErrorCode::PayloadTooBig, format!("Insufficient buffer for payload size {length}")));
+    }
+    Ok(())
 }
 
 impl Drop for Connection {
