@@ -267,6 +267,11 @@ fn take_frames(out: &mut Records, capacity: usize, id: u32, connection: &Connect
                     out.push(id, RECORD_ENDED, Bytes::new())?;
                     return Ok(Taken::Ended);
                 }
+                // What waits for the end of the turn (a CLOSE to answer, a violation behind these
+                // frames) must see the app's replies first: take no more until the next batch.
+                if batch.end_turn {
+                    return Ok(Taken::More);
+                }
                 if !messages {
                     return Ok(Taken::AllThereIs);
                 }
