@@ -21,6 +21,7 @@ import {
   fakeServer,
   keyOf,
   rawExchange,
+  rawUpgrade,
   readUntil,
   serverFrame,
   startServer,
@@ -265,5 +266,31 @@ test('many queued frames are received in order without loss', async (t) => {
   t.pass()
   await ws.shutdown()
   ws.close()
+  await server.stop()
+})
+
+test('end of input is told apart from an empty non-final CONTINUATION frame by eof (both are { n: 0, flags: 0 }, as in Poco)', async (t) => {
+  let results!: (frames: unknown[]) => void
+  const done = new Promise<unknown[]>((resolve) => (results = resolve))
+  const server = await startServer(async (request, response) => {
+    const ws = await WebSocket.accept(request, response)
+    const frames: unknown[] = []
+    for (;;) {
+      const { n, flags, eof } = await ws.receiveFrame(Buffer.alloc(16))
+      frames.push({ n, flags, eof })
+      if (eof) break
+    }
+    ws.close()
+    results(frames)
+  })
+  const { socket } = await rawUpgrade(server.port())
+  socket.write(Buffer.concat([clientFrame(0x01, Buffer.from('a')), clientFrame(0x00, Buffer.alloc(0)), clientFrame(0x80, Buffer.from('b'))]))
+  socket.end()
+  t.deepEqual(await done, [
+    { n: 1, flags: 0x01, eof: false },
+    { n: 0, flags: 0x00, eof: false },
+    { n: 1, flags: 0x80, eof: false },
+    { n: 0, flags: 0x00, eof: true },
+  ])
   await server.stop()
 })

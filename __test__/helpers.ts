@@ -36,8 +36,8 @@ export const echoHandlerWith =
 /** Echoes every frame (flags included) until CLOSE or EOF, then closes. */
 export async function echo(ws: WebSocket): Promise<void> {
   for (;;) {
-    const { n, flags, payload } = await ws.receiveFrame()
-    if (n === 0 && flags === 0) break
+    const { flags, payload, eof } = await ws.receiveFrame()
+    if (eof) break
     await ws.sendFrame(payload, flags)
     if ((flags & FrameOpcodes.FRAME_OP_BITMASK) === FrameOpcodes.FRAME_OP_CLOSE) break
   }

@@ -31,7 +31,7 @@ async function recordingServer(options: WebSocketOptions = {}): Promise<{ server
     try {
       for (;;) {
         const frame = await ws.receiveFrame()
-        if (frame.n === 0 && frame.flags === 0) return record('eof')
+        if (frame.eof) return record('eof')
         await ws.sendFrame(frame.payload, frame.flags)
       }
     } catch (error) {

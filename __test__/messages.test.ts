@@ -352,3 +352,129 @@ test('messages sent right before terminate() or close() still reach the peer, in
   t.deepEqual(received, ['one', 'two'])
   await closeServer(server)
 })
+
+test('ws-style fragments: send(data, { fin: false }) then send(data) is one message (the rest go as CONTINUATION)', async (t) => {
+  const received: Array<[Buffer, boolean]> = []
+  const wsServer = new WSServer({ host: '127.0.0.1', port: 0 })
+  await once(wsServer, 'listening')
+  wsServer.on('connection', (peer) => peer.on('message', (data: Buffer, isBinary: boolean) => received.push([data, isBinary])))
+  const ws = new MessageWebSocket(`ws://127.0.0.1:${(wsServer.address() as AddressInfo).port}`)
+  await once(ws, 'open')
+  ws.send('a', { fin: false })
+  ws.send('b', { fin: false })
+  ws.send('c')
+  ws.send('next')
+  while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.deepEqual(received, [
+    [Buffer.from('abc'), false],
+    [Buffer.from('next'), false],
+  ])
+  ws.close()
+  await once(ws, 'close')
+  wsServer.close()
+})
+
+test("a ws client's send('hello'); close(): the echo sent from the 'message' handler arrives before the close (RFC 6455 §5.5.1)", async (t) => {
+  const { server, url } = await echoServer()
+  for (let i = 0; i < 20; i++) {
+    const ws = await opened(url)
+    const messages: string[] = []
+    ws.on('message', (data: Buffer) => messages.push(data.toString()))
+    ws.send('hello')
+    ws.close()
+    const [code] = await once(ws, 'close')
+    t.is(code, 1005, 'our server echoes the empty CLOSE')
+    t.deepEqual(messages, ['hello'], `round ${i}`)
+  }
+  await closeServer(server)
+})
+
+test("an exception in an 'open' listener is an uncaught exception and leaves the socket working", async (t) => {
+  const { server, url } = await echoServer()
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, [`${__dirname}/fixtures/open-throws.js`, url], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  await once(child, 'exit')
+  t.deepEqual(JSON.parse(out), { uncaught: 'thrown in open', rejection: null, echo: 'still open', closeCode: 1000 })
+  await closeServer(server)
+})
+
+test("an exception in a 'connection' listener is an uncaught exception, and the socket is not left half alive", async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const uncaught = new Promise<Error>((resolve) => {
+    const listeners = process.listeners('uncaughtException')
+    process.removeAllListeners('uncaughtException')
+    process.once('uncaughtException', (error) => {
+      for (const listener of listeners) process.on('uncaughtException', listener)
+      resolve(error)
+    })
+  })
+  server.once('connection', (socket: MessageWebSocket) => {
+    socket.on('message', (data: Buffer, isBinary: boolean) => socket.send(data, { binary: isBinary }))
+    throw new Error('thrown in connection')
+  })
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  t.is((await uncaught).message, 'thrown in connection')
+  ws.send('ping?')
+  t.deepEqual(await nextMessage(ws), [Buffer.from('ping?'), false])
+  ws.close()
+  await once(ws, 'close')
+  await closeServer(server)
+})
+
+test('WebSocketServer refuses what RFC 6455 §4.2.1 and ws refuse, as ws answers', async (t) => {
+  const { server } = await echoServer({ handleProtocols: (protocols) => [...protocols][0] })
+  const port = server.address().port
+  const key = 'dGhlIHNhbXBsZSBub25jZQ=='
+  const request = (line: string, fields: Record<string, string | null>, extra = ''): string => {
+    const all: Record<string, string | null> = { Host: '127.0.0.1', Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': key, 'Sec-WebSocket-Version': '13', ...fields }
+    const lines = Object.entries(all).filter(([, value]) => value !== null).map(([name, value]) => `${name}: ${value}`)
+    return `${line}\r\n${lines.join('\r\n')}${extra}\r\n\r\n`
+  }
+  const cases: Array<[string, string, RegExp]> = [
+    ['POST', request('POST / HTTP/1.1', {}), /^HTTP\/1\.1 405 .*\r\n[^]*Invalid HTTP method/],
+    ['DELETE', request('DELETE / HTTP/1.1', {}), /^HTTP\/1\.1 405 /],
+    ['HTTP/1.0', request('GET / HTTP/1.0', {}), /^HTTP\/1\.0 400 [^]*Invalid HTTP version/],
+    ['no Host', request('GET / HTTP/1.1', { Host: null }), /^HTTP\/1\.1 400 [^]*Missing Host header/],
+    ['a key that is not base64', request('GET / HTTP/1.1', { 'Sec-WebSocket-Key': '!!!!!!!!!!!!!!!!!!!!!!==' }), /^HTTP\/1\.1 400 [^]*Missing or invalid Sec-WebSocket-Key header/],
+    ['a key of 15 bytes', request('GET / HTTP/1.1', { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25j' }), /^HTTP\/1\.1 400 [^]*Sec-WebSocket-Key/],
+    ['a duplicated key', request('GET / HTTP/1.1', {}, `\r\nSec-WebSocket-Key: ${key}`), /^HTTP\/1\.1 400 [^]*Sec-WebSocket-Key/],
+    ['version 8', request('GET / HTTP/1.1', { 'Sec-WebSocket-Version': '8' }), /^HTTP\/1\.1 400 [^]*\r\nSec-WebSocket-Version: 13\r\n/],
+    ['a 15,002-character protocol that is not a token list', request('GET / HTTP/1.1', { 'Sec-WebSocket-Protocol': `b${' '.repeat(15_000)}x` }), /^HTTP\/1\.1 400 [^]*Invalid Sec-WebSocket-Protocol header/],
+  ]
+  for (const [name, bytes, expected] of cases) {
+    const answer = (await rawExchange(port, bytes)).toString('latin1')
+    t.regex(answer, expected, name)
+    t.notRegex(answer, / 101 /, name)
+    t.false(answer.includes(' '.repeat(100)), `${name}: nothing echoed back`)
+  }
+  // A valid one still upgrades, with the protocol chosen from a token list.
+  const ok = (await rawExchange(port, request('GET / HTTP/1.1', { 'Sec-WebSocket-Protocol': 'chat, superchat' }), (bytes) => bytes.includes('\r\n\r\n'))).toString('latin1')
+  t.regex(ok, /^HTTP\/1\.1 101 [^]*\r\nSec-WebSocket-Protocol: chat\r\n/)
+  await closeServer(server)
+})
+
+test('our client fails the handshake on an extension it did not offer and on an empty subprotocol (RFC 6455 §4.1)', async (t) => {
+  const { fakeServer, keyOf } = await import('./helpers')
+  const { WebSocket: Poco } = await import('../index')
+  const answers = [
+    ['Sec-WebSocket-Extensions: permessage-deflate', undefined],
+    ['Sec-WebSocket-Protocol: ', 'chat'],
+    ['Sec-WebSocket-Protocol: superchat', 'chat'],
+  ] as const
+  for (const [field, offered] of answers) {
+    const fake = await fakeServer((head, socket) => {
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${Poco.computeAccept(keyOf(head))}\r\n${field}\r\n\r\n`)
+    })
+    const ws = new MessageWebSocket(`ws://127.0.0.1:${fake.port}`, offered)
+    const errors: unknown[] = []
+    ws.on('error', (error) => errors.push(error))
+    const code = await new Promise((resolve) => ws.once('close', resolve))
+    t.is(code, 1006, field)
+    t.regex(String(errors[0]), /was not offered/, field)
+    t.is(ws.readyState, MessageWebSocket.CLOSED)
+    fake.close()
+  }
+})

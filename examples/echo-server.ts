@@ -26,8 +26,8 @@ class EchoHandler implements HTTPRequestHandler {
       return
     }
     for (;;) {
-      const { n, flags, payload } = await ws.receiveFrame()
-      if (n === 0 && flags === 0) break // the peer closed TCP
+      const { flags, payload, eof } = await ws.receiveFrame()
+      if (eof) break // the peer closed TCP
       await ws.sendFrame(payload, flags)
       if ((flags & FrameOpcodes.FRAME_OP_BITMASK) === FrameOpcodes.FRAME_OP_CLOSE) break
     }

@@ -147,6 +147,8 @@ export declare class NativeWebSocket {
   armStarted(): boolean
   /** True when a frame (or the end of input) is already there; otherwise arms a wake-up. */
   armRead(): boolean
+  /** Throws why sending stopped, if it did (a broken connection, a dropped peer). */
+  checkSendable(): void
   /** Queues one frame; `flags` is its first header byte. Returns the bytes now buffered. */
   sendFrame(flags: number, payload: Uint8Array): number
   /** The write buffer's high-water mark (see `armWrite`). */
@@ -436,4 +438,6 @@ export interface WebSocketConfig {
   pingIntervalMs?: number
   /** Drop the connection after this many ms without traffic from the peer (0: never). */
   idleTimeoutMs?: number
+  /** Drop a peer owing this many bytes of reading (0: never). */
+  maxBackpressure?: number
 }

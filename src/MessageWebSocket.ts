@@ -401,12 +401,14 @@ export class MessageWebSocket extends EventEmitter {
     this.buffered = buffered
     if (this.state === MessageWebSocket.CLOSED || !this.impl) return
     if (failed) {
-      this.fail(new ConnectionResetException('The connection failed while sending'))
-      return
-    }
-    const limit = this.options.maxBackpressure ?? 0
-    if (limit > 0 && buffered > limit) {
-      this.fail(new TimeoutException(`The peer is not reading: ${buffered} bytes buffered (maxBackpressure ${limit})`))
+      // Why sending stopped, from the core (a broken connection, a dropped peer).
+      let error: unknown = new ConnectionResetException('The connection failed while sending')
+      try {
+        this.impl.checkSendable()
+      } catch (nativeError) {
+        error = translate(nativeError)
+      }
+      this.fail(error)
       return
     }
     // Asynchronously: a flush can happen inside send().
@@ -547,6 +549,7 @@ export function messageConfig(options: MessageSocketOptions): NativeWebSocketCon
     messages: true,
     pingIntervalMs: options.pingInterval ?? DEFAULTS.pingIntervalMs,
     idleTimeoutMs: options.idleTimeout ?? DEFAULTS.idleTimeoutMs,
+    maxBackpressure: options.maxBackpressure,
   }
 }
 

@@ -96,7 +96,7 @@ export class Socket {
    * `false` after `timeoutMs`. Frames already received count as readable.
    */
   async poll(timeoutMs: number, mode: number): Promise<boolean> {
-    const impl = this.open()
+    this.open()
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if ((this.readiness() & mode) !== 0) return true

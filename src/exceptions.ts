@@ -1,5 +1,3 @@
-import type { NativeErrorInfo } from '../native/index'
-
 /**
  * Poco's exception hierarchy. Each class carries Poco's `name()` as `name`, a numeric `code`,
  * Poco's message as `message`, and `displayText()` ("name: message").
@@ -131,7 +129,7 @@ const nativeKinds: Record<string, new (message?: string, code?: number) => Excep
  * Turns an error thrown by the native addon into its Poco exception class (the binding says
  * which, through `decodeError`).
  */
-export function fromNative(error: unknown, decode: (code: string) => NativeErrorInfo | null): unknown {
+export function fromNative(error: unknown, decode: (code: string) => { kind: string; code: number; closeCode?: number } | null): unknown {
   if (!(error instanceof Error) || error instanceof Exception) return error
   const info = decode(String((error as { code?: unknown }).code ?? ''))
   const Kind = info ? nativeKinds[info.kind] : undefined

@@ -8,8 +8,8 @@ class EchoHandler implements HTTPRequestHandler {
   async handleRequest(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
     const ws = await WebSocket.accept(request, response)
     for (;;) {
-      const { n, flags, payload } = await ws.receiveFrame()
-      if (n === 0 && flags === 0) break // the client closed TCP
+      const { flags, payload, eof } = await ws.receiveFrame()
+      if (eof) break // the client closed TCP
       await ws.sendFrame(payload, flags) // echo, flags included (a CLOSE answers the close handshake)
       if ((flags & FrameOpcodes.FRAME_OP_BITMASK) === FrameOpcodes.FRAME_OP_CLOSE) break
     }

@@ -20,6 +20,8 @@ pub struct WebSocketConfig {
     pub ping_interval_ms: Option<f64>,
     /// Drop the connection after this many ms without traffic from the peer (0: never).
     pub idle_timeout_ms: Option<f64>,
+    /// Drop a peer owing this many bytes of reading (0: never).
+    pub max_backpressure: Option<f64>,
 }
 
 /// `base` with the fields `js` sets.
@@ -33,6 +35,7 @@ pub fn apply(base: ConnectionConfig, js: &WebSocketConfig) -> ConnectionConfig {
         messages: js.messages.unwrap_or(base.messages),
         ping_interval: js.ping_interval_ms.map_or(base.ping_interval, millis),
         idle_timeout: js.idle_timeout_ms.map_or(base.idle_timeout, millis),
+        max_backpressure: js.max_backpressure.map_or(base.max_backpressure, |n| n.max(0.0) as usize),
     }
 }
 
@@ -46,6 +49,7 @@ pub fn to_js(config: ConnectionConfig) -> WebSocketConfig {
         messages: Some(config.messages),
         ping_interval_ms: Some(config.ping_interval.as_millis() as f64),
         idle_timeout_ms: Some(config.idle_timeout.as_millis() as f64),
+        max_backpressure: Some(config.max_backpressure as f64),
     }
 }
 

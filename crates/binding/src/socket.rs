@@ -141,6 +141,12 @@ impl NativeWebSocket {
         self.connection.arm_read()
     }
 
+    /// Throws why sending stopped, if it did (a broken connection, a dropped peer).
+    #[napi]
+    pub fn check_sendable(&self) -> Result<(), JsError> {
+        self.connection.check_sendable().map_err(to_js)
+    }
+
     /// Queues one frame; `flags` is its first header byte. Returns the bytes now buffered.
     #[napi]
     pub fn send_frame(&self, flags: u32, payload: &[u8]) -> Result<f64, JsError> {

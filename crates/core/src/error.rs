@@ -77,6 +77,8 @@ pub enum Error {
     CertificateValidation(String),
     /// `SSLConnectionUnexpectedlyClosedException`: the peer closed during the TLS handshake.
     SslClosed(String),
+    /// `IOException`: the peer was dropped because it owed more than the backpressure limit.
+    Backpressure { owed: usize, limit: usize },
     /// `HTTPException` with the HTTP status as its code (a proxy refusing CONNECT).
     Http { status: u16, message: String },
 }
@@ -102,7 +104,7 @@ impl Error {
             Error::HostNotFound(_) => "HostNotFoundException",
             Error::NoMessage => "NoMessageException",
             Error::Message(_) => "MessageException",
-            Error::Io { .. } => "IOException",
+            Error::Io { .. } | Error::Backpressure { .. } => "IOException",
             Error::Net { .. } => "NetException",
             Error::InvalidSocket => "InvalidSocketException",
             Error::InvalidArgument(_) => "InvalidArgumentException",
@@ -142,6 +144,9 @@ impl Error {
             | Error::CertificateValidation(message)
             | Error::SslClosed(message) => message.clone(),
             Error::Io { message, .. } | Error::Net { message, .. } | Error::Http { message, .. } => message.clone(),
+            Error::Backpressure { owed, limit } => {
+                format!("The peer is not reading: it owes {owed} bytes (maxBackpressure {limit})")
+            }
             _ => String::new(),
         }
     }

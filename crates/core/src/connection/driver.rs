@@ -311,10 +311,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         if control.peek().is_some() {
             let limit = shared.settings.write_limit();
             let mut outbound = lock(&shared.outbound);
+            let mut pinged = false;
             for frame in control {
                 match frame.flags & OPCODE_MASK {
                     OP_PING if messages => {
                         outbound.answer_ping(shared.role, frame.payload.clone(), limit);
+                        pinged = true;
                     }
                     OP_CLOSE => {
                         let next = outbound.lifecycle.on_close_received();
@@ -322,6 +324,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     }
                     _ => {}
                 }
+            }
+            let over = if pinged { shared.over_backpressure(&outbound) } else { None };
+            drop(outbound);
+            if let Some(error) = over {
+                shared.drop_peer(error);
+                self.input_ended = true;
+                return;
             }
         }
         lock(&shared.inbound).push(frames, messages);

@@ -70,6 +70,9 @@ pub struct ConnectionConfig {
     pub ping_interval: Duration,
     /// Keepalive: drop the connection after this long without anything from the peer (zero: never).
     pub idle_timeout: Duration,
+    /// Drop a peer that owes this many bytes of reading: what is buffered for it plus the PONGs
+    /// it was not sent because it did not read (zero: never).
+    pub max_backpressure: usize,
 }
 
 impl Default for ConnectionConfig {
@@ -83,6 +86,7 @@ impl Default for ConnectionConfig {
             messages: false,
             ping_interval: Duration::ZERO,
             idle_timeout: Duration::ZERO,
+            max_backpressure: 0,
         }
     }
 }
@@ -349,6 +353,12 @@ impl Connection {
         Ok(buffered)
     }
 
+    /// Why sending stopped, if it did.
+    pub fn check_sendable(&self) -> Result<(), Error> {
+        self.check_open()?;
+        lock(&self.shared.outbound).check_sendable()
+    }
+
     /// The message API's sends (ws semantics), several at once: one lock, one reservation. A data
     /// frame after a `fin: false` one goes out as a CONTINUATION (§5.4), and no data frame follows
     /// our CLOSE (§5.5.1). Stops at the first frame that cannot be sent; returns how many were
@@ -377,8 +387,11 @@ impl Connection {
             sent += 1;
         }
         let buffered = outbound.buffered();
+        let over = shared.over_backpressure(&outbound);
         drop(outbound);
-        if kick {
+        if let Some(error) = over {
+            shared.drop_peer(error);
+        } else if kick {
             shared.kick();
         }
         (sent, result.map(|()| buffered))
@@ -659,6 +672,34 @@ impl Shared {
                 outbound.finish_by = Some(outbound.finish_by.map_or(deadline, |at| at.min(deadline)));
             }
         }
+    }
+
+    /// The error that drops a peer owing more than `max_backpressure` bytes of reading.
+    fn over_backpressure(&self, outbound: &Outbound) -> Option<Error> {
+        let limit = self.settings.max_backpressure();
+        let owed = outbound.backpressure();
+        (limit > 0 && owed > limit).then(|| Error::Backpressure { owed, limit })
+    }
+
+    /// Drops a peer that does not read: what it was owed is discarded (it would not read it),
+    /// TCP is closed, and every later call reports `error`.
+    fn drop_peer(&self, error: Error) {
+        let mut outbound = lock(&self.outbound);
+        if outbound.lifecycle == Lifecycle::Closed {
+            return;
+        }
+        outbound.discard();
+        outbound.lifecycle = Lifecycle::Failed;
+        outbound.stop(error.clone());
+        outbound.finishing = true;
+        drop(outbound);
+        let mut inbound = lock(&self.inbound);
+        inbound.clear();
+        inbound.end(End::Failed(error));
+        drop(inbound);
+        self.kick();
+        self.wake_readers();
+        self.wake_writers();
     }
 
     /// §7.1.7 _Fail the WebSocket Connection_: with strict checks on, send a CLOSE with the

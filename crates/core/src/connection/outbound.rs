@@ -22,6 +22,9 @@ pub(super) struct Outbound {
     error: Option<Error>,
     /// A PONG owed while the buffer was over the write limit: the latest PING's payload.
     pending_pong: Option<Bytes>,
+    /// Bytes of the PONGs not queued because the buffer was over the write limit (what the
+    /// peer would have had to read).
+    owed: usize,
     /// `shutdownSend()`: flush, then FIN; no frames after that.
     send_shut: bool,
     /// Finish the transport: flush, FIN, then close TCP after the peer's EOF.
@@ -42,6 +45,7 @@ impl Outbound {
             lifecycle: Lifecycle::Open,
             error: None,
             pending_pong: None,
+            owed: 0,
             send_shut: false,
             finishing: false,
             finish_by: None,
@@ -53,6 +57,18 @@ impl Outbound {
     /// Bytes accepted and not yet written (frame headers included).
     pub(super) fn buffered(&self) -> usize {
         self.buf.len() + self.in_flight
+    }
+
+    /// What the peer owes us reading: buffered bytes plus the PONGs held back.
+    pub(super) fn backpressure(&self) -> usize {
+        self.buffered() + self.owed
+    }
+
+    /// The peer is dropped: nothing queued for it goes out.
+    pub(super) fn discard(&mut self) {
+        self.buf = BytesMut::new();
+        self.pending_pong = None;
+        self.owed = 0;
     }
 
     pub(super) fn over(&self, limit: usize) -> bool {
@@ -127,6 +143,7 @@ impl Outbound {
             return false;
         }
         if self.over(limit) {
+            self.owed += payload.len() + 2;
             self.pending_pong = Some(payload);
             return false;
         }
@@ -138,6 +155,7 @@ impl Outbound {
         if self.pending_pong.is_some() && !self.over(limit) {
             let payload = self.pending_pong.take().expect("a PONG is owed");
             self.push(role, FLAG_FIN | OP_PONG, &payload);
+            self.owed = 0;
         }
         let chunk = std::mem::take(&mut self.buf);
         self.in_flight = chunk.len();

@@ -26,6 +26,7 @@ pub(super) struct Settings {
     send_timeout_ms: AtomicU64,
     /// The write buffer's high-water mark.
     write_limit: AtomicUsize,
+    max_backpressure: AtomicUsize,
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -55,6 +56,7 @@ impl Settings {
             receive_timeout_ms: AtomicU64::new(millis(defaults::RECEIVE_TIMEOUT)),
             send_timeout_ms: AtomicU64::new(millis(defaults::SEND_TIMEOUT)),
             write_limit: AtomicUsize::new(defaults::OUTBOUND_HIGH_WATER),
+            max_backpressure: AtomicUsize::new(0),
         };
         settings.set_config(config);
         settings
@@ -70,6 +72,7 @@ impl Settings {
             messages: self.messages(),
             ping_interval: Duration::from_millis(self.ping_interval_ms.load(Relaxed)),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.load(Relaxed)),
+            max_backpressure: self.max_backpressure(),
         }
     }
 
@@ -82,6 +85,11 @@ impl Settings {
         self.messages.store(config.messages, Relaxed);
         self.ping_interval_ms.store(millis(config.ping_interval), Relaxed);
         self.idle_timeout_ms.store(millis(config.idle_timeout), Relaxed);
+        self.max_backpressure.store(config.max_backpressure, Relaxed);
+    }
+
+    pub(super) fn max_backpressure(&self) -> usize {
+        self.max_backpressure.load(Relaxed)
     }
 
     pub(super) fn strict(&self) -> bool {
