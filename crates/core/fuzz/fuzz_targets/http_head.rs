@@ -86,27 +86,34 @@ fn check_request(rt: &tokio::runtime::Runtime, request: &RequestHead) {
         assert_eq!(again.as_ref(), Ok(request), "request head changed through encode: {:?}", String::from_utf8_lossy(&bytes));
     }
 
-    let validated = handshake::validate_request(request);
-    let mut response = ResponseHead::new(Version::HTTP_1_1, 200);
-    let accepted = handshake::accept(request, &mut response);
-    match (&validated, &accepted) {
-        (Ok(key), Ok(())) => {
-            assert_eq!(response.status, 101);
-            assert_eq!(response.version, request.version);
-            let bytes = response.encode();
-            let parsed = rt.block_on(http::read_response_head(&mut &bytes[..], &mut BytesMut::new(), big_limits(&bytes)));
-            let parsed = parsed.expect("the 101 accept built does not parse");
-            assert_eq!(parsed, response);
-            handshake::verify_response(&parsed, key).expect("the client rejects the server's own 101");
+    for strict in [true, false] {
+        let checked = if strict { handshake::check_request(request) } else { handshake::check_request_lenient(request) };
+        let mut response = ResponseHead::new(Version::HTTP_1_1, 200);
+        let accepted = handshake::accept(request, &mut response, strict);
+        match (&checked, &accepted) {
+            (Ok(upgrade), Ok(accepted)) => {
+                assert_eq!(upgrade, accepted);
+                assert_eq!(response.status, 101);
+                assert_eq!(response.version, request.version);
+                let bytes = response.encode();
+                let parsed = rt.block_on(http::read_response_head(&mut &bytes[..], &mut BytesMut::new(), big_limits(&bytes)));
+                let parsed = parsed.expect("the 101 accept built does not parse");
+                assert_eq!(parsed, response);
+                // The client that offered the request's subprotocols accepts the server's own 101.
+                handshake::verify_response(request, &parsed, &upgrade.key, strict).expect("the client rejects the server's own 101");
+            }
+            (Err(violation), Err(error)) => assert_eq!(&handshake::to_error(violation), error, "accept and check_request disagree"),
+            (a, b) => panic!("accept and check_request disagree: {a:?} vs {b:?}"),
         }
-        (Err(a), Err(b)) => assert_eq!(a, b, "accept and validate_request disagree"),
-        (a, b) => panic!("accept and validate_request disagree: {a:?} vs {b:?}"),
+        if strict && checked.is_ok() {
+            assert!(handshake::check_request_lenient(request).is_ok(), "the strict checks accept what Poco's refuse");
+        }
     }
 
     // The client side: whatever the user's request held, the prepared one is a valid upgrade.
     let mut prepared = request.clone();
     handshake::prepare_request(&mut prepared, KEY, "::1", 8080);
-    assert_eq!(handshake::validate_request(&prepared).as_deref(), Ok(KEY));
+    assert_eq!(handshake::check_request_lenient(&prepared).map(|upgrade| upgrade.key).as_deref(), Ok(KEY));
     assert!(prepared.headers.has("Host"));
 }
 
@@ -119,13 +126,18 @@ fn check_response(rt: &tokio::runtime::Runtime, response: &ResponseHead) {
         assert_eq!(again.as_ref(), Ok(response), "response head changed through encode: {:?}", String::from_utf8_lossy(&bytes));
     }
 
-    let verdict = handshake::verify_response(response, KEY);
-    if verdict.is_ok() {
-        assert_eq!(response.status, 101);
-    }
-    // A key the server did not answer never verifies.
-    if response.headers.get("Sec-WebSocket-Accept") != Some(handshake::compute_accept("x").as_str()) {
-        assert!(handshake::verify_response(response, "x").is_err());
+    let offering = RequestHead { method: "GET".into(), uri: "/".into(), version: Version::HTTP_1_1, headers: Default::default() };
+    for strict in [true, false] {
+        let verdict = handshake::verify_response(&offering, response, KEY, strict);
+        if verdict.is_ok() {
+            assert_eq!(response.status, 101);
+            // What the strict check accepts, Poco's accepts too.
+            assert!(!strict || handshake::verify_response(&offering, response, KEY, false).is_ok());
+        }
+        // A key the server did not answer never verifies.
+        if response.headers.get("Sec-WebSocket-Accept") != Some(handshake::compute_accept("x").as_str()) {
+            assert!(handshake::verify_response(&offering, response, "x", strict).is_err());
+        }
     }
 
     if response.status == 401 {
