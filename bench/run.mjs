@@ -265,7 +265,7 @@ const SERVERS = [
 ]
 const serverNamed = (name) => SERVERS.find((s) => s.name === name)
 // permessage-deflate rows: one server variant each, started with DEFLATE (see bench/servers/*.js).
-const DEFLATE_WORKLOAD = { connections: 64, size: 1024, depth: 16, label: '1 KiB text', id: '64x1KiB-deflate' }
+const DEFLATE_WORKLOAD = { connections: 64, size: 1024, depth: 16, label: '1 KiB compressible text', id: '64x1KiB-deflate' }
 const DEFLATE_VARIANTS = [
   { name: 'ws', server: 'ws', env: { DEFLATE: '1' }, label: 'ws + bufferutil (perMessageDeflate, threshold 0)' },
   { name: 'uws', server: 'uws', env: { DEFLATE: 'DEDICATED_COMPRESSOR_3KB' }, label: 'uWebSockets.js (DEDICATED_COMPRESSOR_3KB)' },
@@ -856,7 +856,7 @@ function report(v, loadStart, loadEnd, seconds) {
   const sections = [
     ['Server echo throughput, pinned (server on CPU 0, load generator on CPU 1)', echoTable('pinned')],
     ['Server echo throughput, unpinned', echoTable('unpinned')],
-    ['Server echo with permessage-deflate, pinned (64 connections × 1 KiB compressible text, 16 in flight)', deflateTable()],
+    [`Server echo with permessage-deflate, pinned (${DEFLATE_WORKLOAD.connections} connections × ${DEFLATE_WORKLOAD.label}, ${DEFLATE_WORKLOAD.depth} in flight)`, deflateTable()],
     ['Round-trip latency (1 connection, 32 B, one message in flight)', latencyTable()],
     ['Client throughput (each client against poco-ws-bench serve; client on CPU 0, server on CPU 1)', clientTable()],
     [`Server RSS per idle connection (${int(opts.idle)} connections)`, idleTable('idle')],
@@ -871,7 +871,7 @@ function report(v, loadStart, loadEnd, seconds) {
 
 ## Engine targets
 
-Measured on ${date} (${kind}${opts.only ? `; only ${opts.only}` : ''}) on ${v.cpu}, ${v.cores} cores, ${v.memory},
+Measured on ${date}, ${kind}${opts.only ? `, only ${opts.only}` : ''}, on ${v.cpu}, ${v.cores} cores, ${v.memory},
 ${v.kernel}; Node.js ${v.node}, ws ${v.ws}, uWebSockets.js ${v.uws}, Bun ${v.bun}, poco-websocket ${v.ours}.
 Ours is the message API (\`poco-message\`) unless the row says otherwise; a ratio is ours divided by
 the reference, both medians of this run. ${targets.summary}.

@@ -9,7 +9,7 @@ const TARGET_IDLE_CONNECTIONS = 10_000
 
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`
 const msgs = (x) => `${Math.round(x).toLocaleString('en-US')} msg/s`
-const micros = (x) => `${x.toFixed(1)} µs`
+const micros = (x) => `${x.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 })} µs`
 
 /**
  * The target list for `workloads` (the echo workloads of the suite, { id, connections, label })
