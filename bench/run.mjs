@@ -77,7 +77,8 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 28)
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+  const text = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')))
   if (error) console.error(`bench: ${error}\n`)
   console.error(text.map((l) => l.slice(3)).join('\n'))
   process.exit(error ? 2 : 0)
