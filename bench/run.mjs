@@ -1,17 +1,21 @@
 // `npm run bench`: the benchmark suite. Builds the Rust load generator (crates/bench), prepares
-// uWebSockets.js (bench/uws-compat.mjs), then measures each server (bench/servers/) and client
-// (bench/clients/) in its own process against poco-ws-bench in another, prints markdown tables and
-// writes bench/RESULTS.md (a full run) or bench/.work/RESULTS-partial.md (--quick, --only).
+// uWebSockets.js (bench/uws-compat.mjs) and Bun (bench/bun-runtime.mjs), then measures each server
+// (bench/servers/) and client (bench/clients/) in its own process against poco-ws-bench in another,
+// prints markdown tables (the engine targets of bench/targets.mjs first) and writes
+// bench/RESULTS.md (a full run) or bench/.work/RESULTS-partial.md (--quick, --only).
 //
 // Flags:
 //   --quick            short smoke run: 1 run per figure, short windows, 2,000 idle connections
+//                      and fan-out subscribers
 //   --only <regex>     run only the measurements whose id matches (case-insensitive), ids like
-//                      echo:pinned:ws:64x1KiB  echo:unpinned:uws:1x32B  latency:pinned:poco-frame
-//                      client:ws:64x64KiB  idle:uws  handshakes:poco-message
+//                      echo:pinned:ws:64x1KiB  echo:unpinned:bun:1x32B  latency:pinned:poco-frame
+//                      echo:pinned:uws-shared:64x1KiB-deflate  client:ws:64x64KiB  idle:uws
+//                      idle-after-echo:bun  handshakes:poco-message  fanout:uws:1KiB
 //   --runs <n>         runs per figure (median reported; default 3, --quick 1)
-//   --duration <s>     measurement window per echo/latency/client/handshake figure (default 1.5)
+//   --duration <s>     measurement window per echo/latency/client/handshake/fan-out figure (1.5)
 //   --warmup <s>       warmup before each window (default 0.5)
-//   --idle <n>         connections for the idle-RSS figure (default 10000)
+//   --idle <n>         connections for the idle-RSS figures (default 10000)
+//   --subscribers <n>  subscriber connections for the fan-out figures (default 10000)
 //   --poco-env K=V     extra environment for our servers and clients only (repeatable), e.g.
 //                      --poco-env POCO_WS_THREADS=2. The whole environment of `npm run bench` is
 //                      passed to every server and client unchanged anyway.
@@ -24,6 +28,8 @@ import os from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { BUN_ENV, prepareBun } from './bun-runtime.mjs'
+import { engineTargets, evaluateTargets } from './targets.mjs'
 import { prepareUws } from './uws-compat.mjs'
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
@@ -34,7 +40,7 @@ const WORK = join(BENCH, '.work')
 // Options
 
 function parseArgs(argv) {
-  const o = { quick: false, only: null, runs: null, duration: null, warmup: null, idle: null, pocoEnv: {}, out: null, build: true }
+  const o = { quick: false, only: null, runs: null, duration: null, warmup: null, idle: null, subscribers: null, pocoEnv: {}, out: null, build: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const value = () => {
@@ -47,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--duration') o.duration = Number(value())
     else if (a === '--warmup') o.warmup = Number(value())
     else if (a === '--idle') o.idle = Number(value())
+    else if (a === '--subscribers') o.subscribers = Number(value())
     else if (a === '--out') o.out = value()
     else if (a === '--no-build') o.build = false
     else if (a === '--poco-env') {
@@ -62,6 +69,7 @@ function parseArgs(argv) {
   o.duration ??= q ? 0.5 : 1.5
   o.warmup ??= q ? 0.25 : 0.5
   o.idle ??= q ? 2000 : 10000
+  o.subscribers ??= q ? 2000 : 10000
   o.idleSettle = q ? 1 : 2
   o.latencyDuration = q ? 1 : Math.max(2, o.duration)
   o.out ??= q || o.only ? join(WORK, 'RESULTS-partial.md') : join(BENCH, 'RESULTS.md')
@@ -69,7 +77,8 @@ function parseArgs(argv) {
 }
 
 function usage(error) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).slice(0, 24)
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n')
+  const text = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')))
   if (error) console.error(`bench: ${error}\n`)
   console.error(text.map((l) => l.slice(3)).join('\n'))
   process.exit(error ? 2 : 0)
@@ -114,14 +123,29 @@ for (const event of ['uncaughtException', 'unhandledRejection']) {
 const watchdog = setTimeout(() => {
   console.error('bench: the run took too long, stopping')
   shutdown(1)
-}, (opts.quick ? 6 : 40) * 60_000)
+}, (opts.quick ? 8 : 60) * 60_000)
 watchdog.unref()
 
 const canPin = os.cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0
 
-function launch(cmd, args, { env = process.env, cpu = null } = {}) {
+/** This process's open-file limits (children inherit them). */
+function fdLimits() {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files')) ?? ''
+  const [soft, hard] = line.trim().split(/\s+/).slice(3, 5).map((x) => (x === 'unlimited' ? Infinity : Number(x)))
+  return { soft, hard }
+}
+const FD_LIMITS = fdLimits()
+const canRaiseFds = spawnSync('prlimit', ['--version']).status === 0
+
+/**
+ * Starts a tracked child. `cpu` pins it (taskset); `fds` is how many open files it needs: when
+ * the inherited soft limit is lower, the child starts under `prlimit` with the hard limit.
+ */
+function launch(cmd, args, { env = process.env, cpu = null, fds = 0 } = {}) {
   if (stopping) throw new Error('stopping')
-  const [c, a] = cpu !== null && canPin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args]
+  let [c, a] = [cmd, args]
+  if (fds > FD_LIMITS.soft && canRaiseFds && Number.isFinite(FD_LIMITS.hard)) [c, a] = ['prlimit', [`--nofile=${FD_LIMITS.hard}`, c, ...a]]
+  if (cpu !== null && canPin) [c, a] = ['taskset', ['-c', String(cpu), c, ...a]]
   const child = spawn(c, a, { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT })
   children.add(child)
   child.stderrTail = ''
@@ -236,9 +260,30 @@ const LOAD_CPU = 1
 const SERVERS = [
   { name: 'ws', label: 'ws + bufferutil', script: 'servers/ws.js' },
   { name: 'uws', label: 'uWebSockets.js', script: 'servers/uws.js' },
+  { name: 'bun', label: 'Bun', script: 'servers/bun.js', runtime: 'bun' },
   { name: 'poco-frame', label: 'ours, frame API', script: 'servers/poco-frame.js', ours: true },
   { name: 'poco-message', label: 'ours, message API', script: 'servers/poco-message.js', ours: true },
 ]
+const serverNamed = (name) => SERVERS.find((s) => s.name === name)
+// permessage-deflate rows: one server variant each, started with DEFLATE (see bench/servers/*.js).
+const DEFLATE_WORKLOAD = { connections: 64, size: 1024, depth: 16, label: '1 KiB compressible text', id: '64x1KiB-deflate' }
+const DEFLATE_VARIANTS = [
+  { name: 'ws', server: 'ws', env: { DEFLATE: '1' }, label: 'ws + bufferutil (perMessageDeflate, threshold 0)' },
+  { name: 'uws', server: 'uws', env: { DEFLATE: 'DEDICATED_COMPRESSOR_3KB' }, label: 'uWebSockets.js (DEDICATED_COMPRESSOR_3KB)' },
+  { name: 'uws-shared', server: 'uws', env: { DEFLATE: 'SHARED_COMPRESSOR' }, label: 'uWebSockets.js (SHARED_COMPRESSOR)' },
+  { name: 'bun', server: 'bun', env: { DEFLATE: '1' }, label: 'Bun (perMessageDeflate: true)' },
+  { name: 'poco-message', server: 'poco-message', env: { DEFLATE: '1' }, label: 'ours, message API (perMessageDeflate, threshold 0)' },
+]
+// Fan-out: bench/servers/fanout/<name>.js, one publisher and opts.subscribers subscribers.
+const FANOUT_SERVERS = ['ws', 'uws', 'bun', 'poco-message'].map((name) => ({ ...serverNamed(name), script: `servers/fanout/${name}.js` }))
+const FANOUT_SIZES = SIZES.filter((s) => s.size <= 1024)
+// Messages in flight, summed over subscribers (see crates/bench/src/fanout.rs). 16 holds Bun and
+// uWS back at 10,000 subscribers; above about 32 uWS falls off a cliff (48 in flight: ~0.5 M
+// deliveries/s against ~4.5 M at 32, CPU busy either way), which would measure that cliff and not
+// delivery.
+const FANOUT_DEPTH = 32
+// Idle after traffic: every connection echoes one message of this size, then stays idle.
+const ECHOED_BYTES = 64 * 1024
 const CLIENTS = [
   { name: 'ws', label: 'ws + bufferutil', script: 'clients/ws.js' },
   { name: 'poco-frame', label: 'ours, frame API', script: 'clients/poco-frame.js', ours: true },
@@ -278,10 +323,18 @@ function setup() {
     uws = { error: String(error && error.message) }
     log(`uWebSockets.js unavailable: ${uws.error}`)
   }
-  return { bin, uws }
+  let bun
+  try {
+    bun = prepareBun()
+    log(`Bun ${bun.version}: ${relative(ROOT, bun.path)}`)
+  } catch (error) {
+    bun = { error: String(error && error.message) }
+    log(`Bun unavailable: ${bun.error}`)
+  }
+  return { bin, uws, bun }
 }
 
-function versions(uws) {
+function versions(uws, bun) {
   const pkg = (name) => {
     try {
       return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version
@@ -300,6 +353,7 @@ function versions(uws) {
     ws: pkg('ws'),
     bufferutil: pkg('bufferutil'),
     uws: uws.version ?? pkg('@btc-vision/uwebsockets.js'),
+    bun: bun.version ? `${bun.version} (${bun.package})` : `unavailable: ${bun.error}`,
     ours: `${ours} (${commit}${dirty})`,
     cargo: spawnSync('cargo', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?',
     cpu: model,
@@ -315,15 +369,21 @@ function versions(uws) {
 
 function serverEnv(server, ctx) {
   if (server.name === 'uws') return { ...process.env, ...ctx.uws.env, UWS_MODULE: ctx.uws.modulePath }
+  if (server.name === 'bun') return { ...process.env, ...BUN_ENV }
   if (server.ours) return { ...process.env, ...opts.pocoEnv }
   return { ...process.env }
 }
 
-/** Starts a server; resolves to { child, port, pid } or { unavailable }. */
-async function startServer(server, ctx, cpu) {
+/**
+ * Starts a server (its `script`, run by Node.js or Bun) with `env` added; resolves to
+ * { child, port, pid } or { unavailable }. `fds`: open files it needs (see launch).
+ */
+async function startServer(server, ctx, cpu, { env = {}, fds = 0 } = {}) {
   if (server.name === 'uws' && ctx.uws.error) return { unavailable: `uWebSockets.js: ${ctx.uws.error}` }
+  if (server.runtime === 'bun' && ctx.bun.error) return { unavailable: `Bun: ${ctx.bun.error}` }
   const port = await freePort()
-  const child = launch(process.execPath, [join(BENCH, server.script)], { env: { ...serverEnv(server, ctx), PORT: String(port) }, cpu })
+  const runtime = server.runtime === 'bun' ? ctx.bun.path : process.execPath
+  const child = launch(runtime, [join(BENCH, server.script)], { env: { ...serverEnv(server, ctx), ...env, PORT: String(port) }, cpu, fds })
   try {
     const ready = await waitJson(child, (v) => v.ready || v.unavailable, 20_000, `${server.name} server`)
     if (ready.unavailable) {
@@ -337,8 +397,18 @@ async function startServer(server, ctx, cpu) {
   }
 }
 
-async function bench(ctx, mode, args, cpu, timeoutMs) {
-  return runJson(ctx.bin, [mode, ...args.map(String)], { cpu }, timeoutMs, `poco-ws-bench ${mode}`)
+async function bench(ctx, mode, args, cpu, timeoutMs, fds = 0) {
+  return runJson(ctx.bin, [mode, ...args.map(String)], { cpu, fds }, timeoutMs, `poco-ws-bench ${mode}`)
+}
+
+/** Open files for a process holding `connections` sockets (plus its own files and listener). */
+const fdsFor = (connections) => connections + 256
+
+/** Logs once per section when the hard open-file limit cannot hold `connections` sockets. */
+function checkFds(connections, what) {
+  if (FD_LIMITS.hard >= fdsFor(connections)) return true
+  log(`${what}: the open-file limit (hard ${FD_LIMITS.hard}) is below ${fdsFor(connections)}: raise it (ulimit -Hn) or lower the count`)
+  return false
 }
 
 function vmRssKiB(pid) {
@@ -467,24 +537,31 @@ async function clientSection(ctx) {
   }
 }
 
-async function idleSection(ctx) {
+/**
+ * Server RSS per connection with opts.idle connections open and idle: `idle:<server>`, or with
+ * `echoBytes`, each connection having echoed one message of that size first:
+ * `idle-after-echo:<server>`.
+ */
+async function idleSection(ctx, { prefix, echoBytes = 0 }) {
+  if (!SERVERS.some((s) => wanted(`${prefix}:${s.name}`))) return
+  checkFds(opts.idle, prefix)
   for (let run = 0; run < opts.runs; run++) {
     for (const server of rotate(SERVERS, run)) {
-      const key = `idle:${server.name}`
+      const key = `${prefix}:${server.name}`
       if (!wanted(key)) continue
-      log(`idle RSS ${server.name}, ${opts.idle} connections (run ${run + 1}/${opts.runs})`)
+      log(`${prefix} RSS ${server.name}, ${opts.idle} connections${echoBytes ? `, one ${echoBytes} B echo each` : ''} (run ${run + 1}/${opts.runs})`)
       let srv = null
       let idle = null
       try {
-        srv = await startServer(server, ctx, null)
+        srv = await startServer(server, ctx, null, { fds: fdsFor(opts.idle) })
         if (srv.unavailable) {
           record(key, srv)
           continue
         }
         await sleep(500)
         const before = vmRssKiB(srv.pid)
-        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, '--hold', 120], {})
-        const ready = await waitJson(idle, (v) => v.ready, 90_000, 'poco-ws-bench idle')
+        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, '--echo-bytes', echoBytes, '--hold', 180], { fds: fdsFor(opts.idle) })
+        const ready = await waitJson(idle, (v) => v.ready, 150_000, 'poco-ws-bench idle')
         await sleep(opts.idleSettle * 1000)
         const after = vmRssKiB(srv.pid)
         record(key, { perConnBytes: ((after - before) * 1024) / opts.idle, beforeKiB: before, afterKiB: after, connectSeconds: ready.seconds })
@@ -494,6 +571,71 @@ async function idleSection(ctx) {
       } finally {
         if (idle) await stop(idle)
         if (srv?.child) await stop(srv.child)
+      }
+    }
+  }
+}
+
+/** permessage-deflate: 64 connections echoing a compressed 1 KiB text, pinned. */
+async function deflateSection(ctx) {
+  const w = DEFLATE_WORKLOAD
+  const timeout = (opts.warmup + opts.duration) * 1000 + 30_000
+  for (let run = 0; run < opts.runs; run++) {
+    for (const variant of rotate(DEFLATE_VARIANTS, run)) {
+      const key = `echo:pinned:${variant.name}:${w.id}`
+      if (!wanted(key)) continue
+      log(`echo pinned deflate ${variant.name} (run ${run + 1}/${opts.runs})`)
+      let srv = null
+      try {
+        srv = await startServer(serverNamed(variant.server), ctx, SERVER_CPU, { env: variant.env })
+        if (srv.unavailable) {
+          record(key, srv)
+          continue
+        }
+        const r = await bench(ctx, 'echo', ['--port', srv.port, '--connections', w.connections, '--size', w.size, '--depth', w.depth,
+          '--warmup', opts.warmup, '--duration', opts.duration, '--deflate'], LOAD_CPU, timeout)
+        if (r.unavailable) record(key, r)
+        else record(key, { msgs: r.msgs_per_sec, compressedShare: r.echoes ? r.compressed_echoes / r.echoes : 0, wireBytes: r.wire_bytes })
+        if (r.errors) log(`  ${key}: ${r.errors} connection errors (${r.first_error})`)
+      } catch (error) {
+        log(`  ${key}: ${error.message}`)
+        record(key, error)
+      } finally {
+        if (srv?.child) await stop(srv.child)
+      }
+    }
+  }
+}
+
+/** Fan-out: one publisher, opts.subscribers subscribers, topic 'bench'; a fresh server per figure, pinned. */
+async function fanoutSection(ctx) {
+  if (!FANOUT_SERVERS.some((server) => FANOUT_SIZES.some((size) => wanted(`fanout:${server.name}:${size.id}`)))) return
+  checkFds(opts.subscribers + 1, 'fanout')
+  const fds = fdsFor(opts.subscribers + 1)
+  const timeout = (opts.warmup + opts.duration) * 1000 + 120_000
+  for (let run = 0; run < opts.runs; run++) {
+    for (const server of rotate(FANOUT_SERVERS, run)) {
+      for (const size of FANOUT_SIZES) {
+        const key = `fanout:${server.name}:${size.id}`
+        if (!wanted(key)) continue
+        log(`fanout ${server.name} ${size.label}, ${opts.subscribers} subscribers (run ${run + 1}/${opts.runs})`)
+        let srv = null
+        try {
+          srv = await startServer(server, ctx, SERVER_CPU, { fds })
+          if (srv.unavailable) {
+            record(key, srv)
+            continue
+          }
+          const r = await bench(ctx, 'fanout', ['--port', srv.port, '--subscribers', opts.subscribers, '--size', size.size, '--depth', FANOUT_DEPTH,
+            '--warmup', opts.warmup, '--duration', opts.duration, '--server-pid', srv.pid], LOAD_CPU, timeout, fds)
+          record(key, { deliveries: r.deliveries_per_sec, cpuShare: r.server_cpu_seconds / r.seconds })
+          if (r.errors) log(`  ${key}: ${r.errors} connection errors (${r.first_error})`)
+        } catch (error) {
+          log(`  ${key}: ${error.message}`)
+          record(key, error)
+        } finally {
+          if (srv?.child) await stop(srv.child)
+        }
       }
     }
   }
@@ -539,7 +681,7 @@ const median = (xs) => {
 function cell(key, pick = (v) => v) {
   const r = results.get(key)
   if (!r) return { text: 'not run', value: null }
-  if (r.unavailable) return { text: 'unavailable', value: null }
+  if (r.unavailable) return { text: 'unavailable', value: null, reason: r.unavailable }
   const xs = r.values.map(pick)
   if (xs.length === 0) return { text: r.errors.length ? 'failed' : 'not run', value: null }
   const value = median(xs)
@@ -552,6 +694,8 @@ const fixed = (x, d = 1) => x.toLocaleString('en-US', { minimumFractionDigits: d
 const ratio = (a, b) => (a != null && b != null && b > 0 ? `${(a / b).toFixed(2)}×` : '–')
 const pct = (c) => (c.spread == null ? '' : `±${Math.round((c.spread * 100) / 2)}%`)
 const show = (c, fmt) => (c.value == null ? c.text : fmt(c.value) + (c.failed ? ` (${c.failed} failed)` : ''))
+/** "0.95× / 1.10×": two ratios (p50 and p99) in one cell. */
+const ratioPair = (a, b) => (a[0].value == null || b[0].value == null ? '–' : `${ratio(a[0].value, b[0].value)} / ${ratio(a[1].value, b[1].value)}`)
 
 function table(header, rows) {
   const out = [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
@@ -559,38 +703,66 @@ function table(header, rows) {
   return out.join('\n')
 }
 
+/** The medians of ws, uWS and Bun for the same figure: the references of the 'vs' columns. */
+function references(keyOf, pick) {
+  return ['ws', 'uws', 'bun'].map((name) => cell(keyOf(name), pick).value)
+}
+const VS_HEADER = ['vs ws', 'vs uWS', 'vs Bun']
+const vsCells = (value, refs) => refs.map((r) => ratio(value, r))
+
 function echoTable(pin) {
   const rows = []
   for (const w of WORKLOADS) {
-    const ws = cell(`echo:${pin}:ws:${w.id}`).value
-    const uws = cell(`echo:${pin}:uws:${w.id}`).value
+    const refs = references((name) => `echo:${pin}:${name}:${w.id}`)
     for (const server of SERVERS) {
       const key = `echo:${pin}:${server.name}:${w.id}`
       if (!results.has(key)) continue
       const c = cell(key)
       rows.push([
         server.label, String(w.connections), w.label, show(c, int), c.value == null ? '–' : fixed((c.value * w.size) / 1e6, 1),
-        ratio(c.value, ws), ratio(c.value, uws), pct(c),
+        ...vsCells(c.value, refs), pct(c),
       ])
     }
   }
   if (rows.length === 0) return null
-  return table(['Server', 'Conns', 'Size', 'msg/s', 'MB/s', 'vs ws', 'vs uWS', 'spread'], rows)
+  return table(['Server', 'Conns', 'Size', 'msg/s', 'MB/s', ...VS_HEADER, 'spread'], rows)
+}
+
+function deflateTable() {
+  const w = DEFLATE_WORKLOAD
+  const keyOf = (name) => `echo:pinned:${name}:${w.id}`
+  const refs = references(keyOf, (v) => v.msgs)
+  const rows = []
+  for (const variant of DEFLATE_VARIANTS) {
+    const key = keyOf(variant.name)
+    if (!results.has(key)) continue
+    const c = cell(key, (v) => v.msgs)
+    const share = cell(key, (v) => v.compressedShare)
+    rows.push([variant.label, show(c, int), c.value == null ? '–' : fixed((c.value * w.size) / 1e6, 1),
+      share.value == null ? '–' : `${Math.round(share.value * 100)}%`, ...vsCells(c.value, refs), pct(c)])
+  }
+  if (rows.length === 0) return null
+  return table(['Server', 'msg/s', 'MB/s (uncompressed)', 'echoes compressed', ...VS_HEADER, 'spread'], rows)
 }
 
 function latencyTable() {
   const rows = []
-  for (const pin of PIN_MODES) for (const server of SERVERS) {
-    const key = `latency:${pin}:${server.name}`
-    if (!results.has(key)) continue
-    const p50 = cell(key, (v) => v.p50_us)
-    const p99 = cell(key, (v) => v.p99_us)
-    const p999 = cell(key, (v) => v.p999_us)
-    const rt = cell(key, (v) => v.round_trips / opts.latencyDuration)
-    rows.push([server.label, pin, show(p50, (x) => fixed(x, 1)), show(p99, (x) => fixed(x, 1)), show(p999, (x) => fixed(x, 1)), show(rt, int)])
+  for (const pin of PIN_MODES) {
+    const pair = (name) => [cell(`latency:${pin}:${name}`, (v) => v.p50_us), cell(`latency:${pin}:${name}`, (v) => v.p99_us)]
+    const uws = pair('uws')
+    const bun = pair('bun')
+    for (const server of SERVERS) {
+      const key = `latency:${pin}:${server.name}`
+      if (!results.has(key)) continue
+      const [p50, p99] = pair(server.name)
+      const p999 = cell(key, (v) => v.p999_us)
+      const rt = cell(key, (v) => v.round_trips / opts.latencyDuration)
+      rows.push([server.label, pin, show(p50, (x) => fixed(x, 1)), show(p99, (x) => fixed(x, 1)), show(p999, (x) => fixed(x, 1)), show(rt, int),
+        ratioPair([p50, p99], uws), ratioPair([p50, p99], bun)])
+    }
   }
   if (rows.length === 0) return null
-  return table(['Server', 'CPUs', 'p50 µs', 'p99 µs', 'p99.9 µs', 'round trips/s'], rows)
+  return table(['Server', 'CPUs', 'p50 µs', 'p99 µs', 'p99.9 µs', 'round trips/s', 'p50 / p99 vs uWS', 'p50 / p99 vs Bun'], rows)
 }
 
 function clientTable() {
@@ -608,32 +780,76 @@ function clientTable() {
   return table(['Client', 'Conns', 'Size', 'msg/s', 'MB/s', 'vs ws', 'spread'], rows)
 }
 
-function idleTable() {
+function idleTable(prefix) {
+  const perConn = (v) => v.perConnBytes
+  const refs = references((name) => `${prefix}:${name}`, perConn)
   const rows = []
   for (const server of SERVERS) {
-    const key = `idle:${server.name}`
+    const key = `${prefix}:${server.name}`
     if (!results.has(key)) continue
-    const c = cell(key, (v) => v.perConnBytes)
+    const c = cell(key, perConn)
     const before = cell(key, (v) => v.beforeKiB)
     const after = cell(key, (v) => v.afterKiB)
-    rows.push([server.label, show(c, (x) => fixed(x / 1024, 1)), show(before, (x) => fixed(x / 1024, 1)), show(after, (x) => fixed(x / 1024, 1)), pct(c)])
+    rows.push([server.label, show(c, (x) => fixed(x / 1024, 1)), show(before, (x) => fixed(x / 1024, 1)), show(after, (x) => fixed(x / 1024, 1)),
+      ...vsCells(c.value, refs), pct(c)])
   }
   if (rows.length === 0) return null
-  return table(['Server', 'KiB per idle connection', 'RSS before (MiB)', `RSS with ${int(opts.idle)} (MiB)`, 'spread'], rows)
+  return table(['Server', 'KiB per connection', 'RSS before (MiB)', `RSS with ${int(opts.idle)} (MiB)`, ...VS_HEADER, 'spread'], rows)
 }
 
 function handshakeTable() {
+  const refs = references((name) => `handshakes:${name}`)
   const rows = []
-  const ws = cell('handshakes:ws').value
-  const uws = cell('handshakes:uws').value
   for (const server of SERVERS) {
     const key = `handshakes:${server.name}`
     if (!results.has(key)) continue
     const c = cell(key)
-    rows.push([server.label, show(c, int), ratio(c.value, ws), ratio(c.value, uws), pct(c)])
+    rows.push([server.label, show(c, int), ...vsCells(c.value, refs), pct(c)])
   }
   if (rows.length === 0) return null
-  return table(['Server', 'handshakes/s', 'vs ws', 'vs uWS', 'spread'], rows)
+  return table(['Server', 'handshakes/s', ...VS_HEADER, 'spread'], rows)
+}
+
+function fanoutTable() {
+  const rows = []
+  for (const size of FANOUT_SIZES) {
+    const refs = references((name) => `fanout:${name}:${size.id}`, (v) => v.deliveries)
+    for (const server of FANOUT_SERVERS) {
+      const key = `fanout:${server.name}:${size.id}`
+      if (!results.has(key)) continue
+      const c = cell(key, (v) => v.deliveries)
+      const cpu = cell(key, (v) => v.cpuShare)
+      const perCpu = cell(key, (v) => (v.cpuShare > 0 ? v.deliveries / v.cpuShare : null))
+      rows.push([server.label, size.label, show(c, int), c.value == null ? '–' : fixed((c.value * size.size) / 1e6, 1),
+        cpu.value == null ? '–' : `${Math.round(cpu.value * 100)}%`, perCpu.value == null ? '–' : int(perCpu.value), ...vsCells(c.value, refs), pct(c)])
+    }
+  }
+  if (rows.length === 0) return null
+  return table(['Server', 'Size', 'deliveries/s', 'MB/s', 'server CPU', 'deliveries per CPU-second', ...VS_HEADER, 'spread'], rows)
+}
+
+/** Why figures are missing: one line per reason, with the ids it concerns. */
+function unavailableNotes() {
+  const byReason = new Map()
+  for (const [key, r] of results) {
+    if (!r.unavailable) continue
+    if (!byReason.has(r.unavailable)) byReason.set(r.unavailable, [])
+    byReason.get(r.unavailable).push(key)
+  }
+  if (byReason.size === 0) return null
+  return [...byReason].map(([reason, keys]) => `- ${reason}: ${keys.map((k) => `\`${k}\``).join(', ')}`).join('\n')
+}
+
+function targetsTable() {
+  const get = (key, pick = (v) => v) => {
+    const c = cell(key, pick)
+    if (c.value != null) return { value: c.value }
+    return { missing: c.text === 'not run' ? 'not measured' : c.text }
+  }
+  const rows = evaluateTargets(engineTargets(WORKLOADS, opts.idle), get)
+  const count = (word) => rows.filter((r) => r[4].includes(word)).length
+  const summary = `${count('pass')} pass, ${count('miss')} miss, ${count('not measured')} not measured, ${count('report')} reported only`
+  return { summary, text: table(['Target', 'Ours', 'Reference', 'Ratio', 'Result'], rows) }
 }
 
 function report(v, loadStart, loadEnd, seconds) {
@@ -641,13 +857,27 @@ function report(v, loadStart, loadEnd, seconds) {
   const sections = [
     ['Server echo throughput, pinned (server on CPU 0, load generator on CPU 1)', echoTable('pinned')],
     ['Server echo throughput, unpinned', echoTable('unpinned')],
+    [`Server echo with permessage-deflate, pinned (${DEFLATE_WORKLOAD.connections} connections × ${DEFLATE_WORKLOAD.label}, ${DEFLATE_WORKLOAD.depth} in flight)`, deflateTable()],
     ['Round-trip latency (1 connection, 32 B, one message in flight)', latencyTable()],
     ['Client throughput (each client against poco-ws-bench serve; client on CPU 0, server on CPU 1)', clientTable()],
-    [`Server RSS per idle connection (${int(opts.idle)} connections)`, idleTable()],
+    [`Server RSS per idle connection (${int(opts.idle)} connections)`, idleTable('idle')],
+    [`Server RSS per connection after traffic (${int(opts.idle)} connections, each echoed one ${ECHOED_BYTES / 1024} KiB message, then idle)`, idleTable('idle-after-echo')],
     ['Handshakes per second (connect, upgrade, CLOSE, server closes TCP; 8 concurrent loops, pinned)', handshakeTable()],
+    [`Fan-out (1 publisher, ${int(opts.subscribers)} subscribers, topic 'bench', ${FANOUT_DEPTH} messages in flight; pinned)`, fanoutTable()],
+    ['Unavailable figures', unavailableNotes()],
   ].filter(([, t]) => t)
   const kind = opts.quick ? 'quick run (--quick: 1 run per figure, short windows; smoke test, not for comparison)' : `${opts.runs} runs per figure, median`
+  const targets = targetsTable()
   return `# poco-websocket benchmarks
+
+## Engine targets
+
+Measured on ${date}, ${kind}${opts.only ? `, only ${opts.only}` : ''}, on ${v.cpu}, ${v.cores} cores, ${v.memory},
+${v.kernel}; Node.js ${v.node}, ws ${v.ws}, uWebSockets.js ${v.uws}, Bun ${v.bun}, poco-websocket ${v.ours}.
+Ours is the message API (\`poco-message\`) unless the row says otherwise; a ratio is ours divided by
+the reference, both medians of this run. ${targets.summary}.
+
+${targets.text}
 
 Generated by \`npm run bench\` (bench/run.mjs) on ${date}; ${kind}${opts.only ? `; only ${opts.only}` : ''}; ${Math.round(seconds)} s.
 
@@ -658,15 +888,17 @@ Generated by \`npm run bench\` (bench/run.mjs) on ${date}; ${kind}${opts.only ? 
 | Node.js | ${v.node} |
 | ws | ${v.ws} with bufferutil ${v.bufferutil} |
 | uWebSockets.js | ${v.uws} (@btc-vision/uwebsockets.js) |
+| Bun | ${v.bun} |
 | poco-websocket | ${v.ours} |
 | Load generator | crates/bench (poco-ws-bench), ${v.cargo} |
 | Load average | ${loadStart} at start, ${loadEnd} at end |
 ${Object.keys(opts.pocoEnv).length ? `| Extra env for ours | ${Object.entries(opts.pocoEnv).map(([k, x]) => `${k}=${x}`).join(' ')} |\n` : ''}
 ## Method
 
-Every server is a small Node.js script (bench/servers/) whose JavaScript handler echoes each message
-(ours via the Poco frame API: a \`receiveFrame\`/\`sendFrame\` loop per connection; via the message API:
-a ws-like \`'message'\` handler). The load comes from a separate process, \`poco-ws-bench\` (Rust, tokio,
+Every server is a small script (bench/servers/) whose JavaScript handler echoes each message: Node.js
+for ws, uWebSockets.js and ours (via the Poco frame API: a \`receiveFrame\`/\`sendFrame\` loop per
+connection; via the message API: a ws-like \`'message'\` handler), Bun's own runtime for \`Bun.serve\`.
+The load comes from a separate process, \`poco-ws-bench\` (Rust, tokio,
 one thread): it writes precomputed masked client frames and counts echoed frames by their headers, so
 it is several times faster than the fastest server measured. *Pinned*: server on CPU ${SERVER_CPU}
 (\`taskset -c ${SERVER_CPU}\`), load generator on CPU ${LOAD_CPU}; *unpinned*: the OS schedules both. Each
@@ -676,12 +908,21 @@ per connection). msg/s counts echoed messages over a ${opts.duration} s window a
 warmup; MB/s is payload bytes echoed per second (10^6 bytes, one direction). Every figure is the
 median of ${opts.runs} run${opts.runs > 1 ? 's' : ''} (a fresh server process per run; the order of the servers
 rotates between runs); *spread* is half the range of the runs relative to the median. Ratios compare
-medians measured in the same run of the suite. Latency: one connection, one 32 B message in flight,
+medians measured in the same run of the suite (for RSS and latency, above 1× means more memory or a
+longer time). permessage-deflate: the load generator offers
+\`permessage-deflate; client_no_context_takeover\` and sends one compressible 1 KiB text, compressed once
+(raw DEFLATE, RSV1); every server compresses every echo, and a server that does not accept the offer
+is *unavailable*. Latency: one connection, one 32 B message in flight,
 every round trip timed over ${opts.latencyDuration} s, pinned and unpinned. Client throughput: each client library (bench/clients/)
 runs the same echo workload against \`poco-ws-bench serve\` (a minimal Rust echo server). Idle RSS:
 VmRSS of the server process (/proc/<pid>/status) ${opts.idleSettle} s after ${int(opts.idle)} connections
-are open and idle, minus VmRSS before they were opened, divided by their count. Handshakes: 8 loops of
-connect, upgrade (101), CLOSE 1000 and wait for the server to close TCP.
+are open and idle, minus VmRSS before they were opened, divided by their count; *after traffic*, the
+same with each connection having echoed one ${ECHOED_BYTES / 1024} KiB message first. Handshakes: 8 loops of
+connect, upgrade (101), CLOSE 1000 and wait for the server to close TCP. Fan-out: one publisher
+connection sends binary messages that the server publishes to ${int(opts.subscribers)} subscriber connections;
+deliveries/s is frames received summed over subscribers, the publisher keeping ${FANOUT_DEPTH} messages in flight
+(counted over all subscribers); server CPU is utime + stime (/proc/<pid>/stat) over the window, per
+second of it.
 The machine is shared (see the load average): figures move by several percent between runs.
 
 ${sections.map(([title, t]) => `## ${title}\n\n${t}\n`).join('\n')}`
@@ -691,14 +932,17 @@ ${sections.map(([title, t]) => `## ${title}\n\n${t}\n`).join('\n')}`
 
 async function main() {
   const ctx = setup()
-  const v = versions(ctx.uws)
+  const v = versions(ctx.uws, ctx.bun)
   if (!canPin) log('taskset or a second CPU is missing: "pinned" figures run unpinned')
   const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ')
   await echoSection(ctx)
+  await deflateSection(ctx)
   await latencySection(ctx)
   await clientSection(ctx)
-  await idleSection(ctx)
+  await idleSection(ctx, { prefix: 'idle' })
+  await idleSection(ctx, { prefix: 'idle-after-echo', echoBytes: ECHOED_BYTES })
   await handshakeSection(ctx)
+  await fanoutSection(ctx)
   const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ')
   const md = report(v, loadStart, loadEnd, (Date.now() - started) / 1000)
   mkdirSync(dirname(opts.out), { recursive: true })

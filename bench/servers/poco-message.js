@@ -4,6 +4,8 @@
 // PORT (0 = any; the orchestrator always passes a free port); prints
 // {"ready":true,"server":"poco-message","port":P,"pid":N} once listening.
 // Runtime options of the addon (e.g. POCO_WS_THREADS) come through the environment unchanged.
+// DEFLATE=1 asks for permessage-deflate on every message ({ threshold: 0 }); a server that does
+// not know the option ignores it, and the load generator then reports the row unavailable.
 'use strict'
 const lib = require('../../dist/index.js')
 
@@ -13,7 +15,9 @@ if (typeof lib.WebSocketServer !== 'function') {
 }
 
 const port = Number(process.env.PORT || 0)
-const wss = new lib.WebSocketServer({ port, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 })
+const options = { port, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 }
+if (process.env.DEFLATE === '1') options.perMessageDeflate = { threshold: 0 }
+const wss = new lib.WebSocketServer(options)
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }))
   ws.on('error', () => {})

@@ -1,4 +1,5 @@
 // Echo server on ws (with bufferutil): the JS handler sends every message back.
+// DEFLATE=1 enables permessage-deflate with threshold 0 (every echo compressed).
 // PORT (0 = any); prints {"ready":true,"server":"ws","port":P,"pid":N} once listening.
 'use strict'
 const { WebSocketServer } = require('ws')
@@ -15,7 +16,7 @@ const wss = new WebSocketServer({
   host: '127.0.0.1',
   port: Number(process.env.PORT || 0),
   maxPayload: 4 * 1024 * 1024,
-  perMessageDeflate: false,
+  perMessageDeflate: process.env.DEFLATE === '1' ? { threshold: 0 } : false,
   clientTracking: false,
 })
 wss.on('connection', (ws) => {

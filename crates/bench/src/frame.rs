@@ -9,7 +9,9 @@ pub const OP_BINARY: u8 = 0x2;
 pub const OP_CLOSE: u8 = 0x8;
 pub const OP_PING: u8 = 0x9;
 pub const OP_PONG: u8 = 0xA;
-const FIN: u8 = 0x80;
+pub const FIN: u8 = 0x80;
+/// RFC 7692 section 6: RSV1 marks a compressed message (permessage-deflate).
+pub const RSV1: u8 = 0x40;
 const MASK_KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
 fn put_header(out: &mut Vec<u8>, first: u8, len: usize, masked: bool) {
@@ -28,8 +30,13 @@ fn put_header(out: &mut Vec<u8>, first: u8, len: usize, masked: bool) {
 
 /// One complete masked client frame (FIN, `opcode`) carrying `payload`.
 pub fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    client_frame_with(FIN | opcode, payload)
+}
+
+/// A masked client frame whose first header byte (FIN, RSV bits, opcode) is `first`.
+pub fn client_frame_with(first: u8, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() + 14);
-    put_header(&mut out, FIN | opcode, payload.len(), true);
+    put_header(&mut out, first, payload.len(), true);
     out.extend_from_slice(&MASK_KEY);
     let start = out.len();
     out.extend_from_slice(payload);
@@ -115,18 +122,26 @@ impl HeaderBuf {
 }
 
 /// Counts complete echoed messages in the unmasked frames a server sends, without buffering
-/// payloads. Every data frame must be a final binary or text frame of `expect` bytes; PING and
-/// PONG frames are skipped, a CLOSE is an error (the server gave up on us).
+/// payloads. Every data frame must be a final binary or text frame of `expect` bytes (of any
+/// length for compressed echoes, whose size depends on the server's compressor); PING and PONG
+/// frames are skipped, a CLOSE is an error (the server gave up on us).
 pub struct EchoCounter {
-    expect: u64,
+    expect: Option<u64>,
     hdr: HeaderBuf,
     skip: u64,
     data_frame: bool,
+    /// Data frames with RSV1 set (compressed by the server).
+    pub compressed: u64,
 }
 
 impl EchoCounter {
     pub fn new(expect: usize) -> Self {
-        EchoCounter { expect: expect as u64, hdr: HeaderBuf::default(), skip: 0, data_frame: false }
+        EchoCounter { expect: Some(expect as u64), hdr: HeaderBuf::default(), skip: 0, data_frame: false, compressed: 0 }
+    }
+
+    /// A counter for permessage-deflate echoes: any length, RSV1 allowed.
+    pub fn any_length() -> Self {
+        EchoCounter { expect: None, ..EchoCounter::new(0) }
     }
 
     /// Feeds received bytes; returns how many messages they completed.
@@ -154,15 +169,24 @@ impl EchoCounter {
             self.hdr.len = 0;
             let opcode = first & 0x0f;
             self.data_frame = matches!(opcode, OP_TEXT | OP_BINARY | OP_CONT);
+            let rsv1_allowed = self.expect.is_none();
             match opcode {
                 OP_PING | OP_PONG => {}
                 OP_CLOSE => return Err(invalid("server sent CLOSE".into())),
-                OP_TEXT | OP_BINARY if first & FIN != 0 && len == self.expect => {}
+                OP_TEXT | OP_BINARY
+                    if first & FIN != 0
+                        && self.expect.is_none_or(|e| e == len)
+                        && (first & RSV1 == 0 || rsv1_allowed) =>
+                {
+                    if first & RSV1 != 0 {
+                        self.compressed += 1;
+                    }
+                }
                 _ => {
+                    let expected = self.expect.map_or("any length".to_string(), |e| e.to_string());
                     return Err(invalid(format!(
-                        "unexpected frame: flags 0x{first:02x}, {len} bytes (expected a final data frame of {})",
-                        self.expect
-                    )))
+                        "unexpected frame: flags 0x{first:02x}, {len} bytes (expected a final data frame of {expected})"
+                    )));
                 }
             }
             self.skip = len;
@@ -265,6 +289,20 @@ mod tests {
     fn counter_rejects_wrong_size_and_close() {
         assert!(EchoCounter::new(10).feed(&server_frame(11)).is_err());
         assert!(EchoCounter::new(10).feed(&[0x88, 0]).is_err());
+    }
+
+    #[test]
+    fn counter_takes_compressed_echoes_of_any_length() {
+        let mut stream = server_frame(11);
+        stream[0] |= RSV1;
+        stream.extend(server_frame(1024));
+        let mut c = EchoCounter::any_length();
+        assert_eq!(c.feed(&stream).unwrap(), 2);
+        assert_eq!(c.compressed, 1);
+        // Without permessage-deflate, RSV1 is a protocol error (RFC 6455 section 5.2).
+        let mut plain = server_frame(10);
+        plain[0] |= RSV1;
+        assert!(EchoCounter::new(10).feed(&plain).is_err());
     }
 
     #[test]

@@ -6,15 +6,26 @@
 //!
 //! ```text
 //! poco-ws-bench echo       --port P [--connections 1] [--size 32] [--depth 1] [--duration 2] [--warmup 0.5]
+//!                          [--deflate]   (offer permessage-deflate, send a compressed text message)
 //! poco-ws-bench latency    --port P [--size 32] [--duration 2] [--warmup 0.5]
 //! poco-ws-bench idle       --port P [--connections 10000] [--concurrency 128] [--hold 300]
+//!                          [--echo-bytes 0]   (echo one message of that size per connection first)
 //! poco-ws-bench handshakes --port P [--workers 8] [--duration 2] [--warmup 0.5]
+//! poco-ws-bench fanout     --port P [--subscribers 10000] [--size 32] [--depth 32] [--duration 2]
+//!                          [--warmup 0.5] [--server-pid N] [--concurrency 128]
 //! poco-ws-bench serve      [--port 0]
 //! common: [--host 127.0.0.1] [--threads 1] (1 = a current-thread runtime, else that many workers)
 //! ```
+//! A flag without a value (`--deflate`) means `--deflate true`. Exit status 0 with the result,
+//! 3 with `{"unavailable": ...}` (the server lacks what the mode needs), 1 on failure, 2 on usage.
 
 mod accept;
+mod connect;
+mod deflate;
+mod fanout;
 mod frame;
+
+use connect::{connect, connect_many, FirstEcho, Upgrade};
 
 use std::collections::HashMap;
 use std::io;
@@ -25,38 +36,59 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Notify;
 
 const READ_BUF: usize = 256 * 1024;
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-struct Args {
+/// Why a mode produced no result.
+pub enum Failure {
+    /// The server does not offer what the mode measures (exit status 3, `{"unavailable": ...}`).
+    Unavailable(String),
+    Error(String),
+}
+
+impl From<String> for Failure {
+    fn from(e: String) -> Self {
+        Failure::Error(e)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(e: &str) -> Self {
+        Failure::Error(e.to_string())
+    }
+}
+
+pub struct Args {
     mode: String,
     opts: HashMap<String, String>,
 }
 
 impl Args {
     fn parse() -> Result<Args, String> {
-        let mut it = std::env::args().skip(1);
-        let mode = it.next().ok_or("missing mode: echo | latency | idle | handshakes | serve")?;
+        let mut it = std::env::args().skip(1).peekable();
+        let mode = it.next().ok_or("missing mode: echo | latency | idle | handshakes | fanout | serve")?;
         let mut opts = HashMap::new();
         while let Some(key) = it.next() {
             let name = key.strip_prefix("--").ok_or_else(|| format!("unexpected argument {key}"))?;
-            let value = it.next().ok_or_else(|| format!("{key} needs a value"))?;
+            let value = match it.peek() {
+                Some(next) if !next.starts_with("--") => it.next().unwrap(),
+                _ => "true".to_string(),
+            };
             opts.insert(name.to_string(), value);
         }
         Ok(Args { mode, opts })
     }
 
-    fn get<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
+    pub fn get<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.opts.get(name) {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| format!("--{name}: bad value {v}")),
         }
     }
 
-    fn secs(&self, name: &str, default: f64) -> Result<Duration, String> {
+    pub fn secs(&self, name: &str, default: f64) -> Result<Duration, String> {
         Ok(Duration::from_secs_f64(self.get(name, default)?))
     }
 }
@@ -82,24 +114,29 @@ fn main() -> ExitCode {
             "latency" => latency(&args).await,
             "idle" => idle(&args).await,
             "handshakes" => handshakes(&args).await,
+            "fanout" => fanout::fanout(&args).await,
             "serve" => serve(&args).await,
-            m => Err(format!("unknown mode {m}")),
+            m => Err(format!("unknown mode {m}").into()),
         }
     });
+    // Connections still open are dropped with the process: no orderly shutdown needed.
     match result {
         Ok(json) => {
             println!("{json}");
-            // Connections still open are dropped with the process: no orderly shutdown needed.
             std::process::exit(0)
         }
-        Err(e) => {
+        Err(Failure::Unavailable(why)) => {
+            println!("{{\"mode\":\"{}\",\"unavailable\":{}}}", args.mode, json_str(Some(&why)));
+            std::process::exit(3)
+        }
+        Err(Failure::Error(e)) => {
             eprintln!("poco-ws-bench {}: {e}", args.mode);
             std::process::exit(1)
         }
     }
 }
 
-fn target(args: &Args) -> Result<String, String> {
+pub fn target(args: &Args) -> Result<String, String> {
     let host: String = args.get("host", "127.0.0.1".to_string())?;
     let port: u16 = args.get("port", 0)?;
     if port == 0 {
@@ -108,97 +145,49 @@ fn target(args: &Args) -> Result<String, String> {
     Ok(if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") })
 }
 
-fn e2s(e: io::Error) -> String {
+pub fn e2s(e: io::Error) -> String {
     e.to_string()
 }
 
-/// Connects and upgrades with a fixed, valid key; returns the stream and any bytes the server sent
-/// after its 101 head.
-async fn connect(addr: &str) -> io::Result<(TcpStream, Vec<u8>)> {
-    let mut stream = tokio::time::timeout(HANDSHAKE_TIMEOUT, TcpStream::connect(addr))
-        .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))??;
-    stream.set_nodelay(true)?;
-    let request = format!(
-        "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut head = Vec::with_capacity(512);
-    let mut buf = [0u8; 1024];
-    let end = loop {
-        let n = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.read(&mut buf))
-            .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no handshake response"))??;
-        if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed during the handshake"));
-        }
-        head.extend_from_slice(&buf[..n]);
-        if let Some(i) = head.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        if head.len() > 16 * 1024 {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "handshake response too long"));
-        }
-    };
-    let status = head.split(|&b| b == b'\r').next().unwrap_or(&[]);
-    if !status.starts_with(b"HTTP/1.1 101") {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("expected 101, got: {}", String::from_utf8_lossy(status)),
-        ));
-    }
-    if !head.windows(28).any(|w| w == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "wrong Sec-WebSocket-Accept"));
-    }
-    Ok((stream, head.split_off(end)))
-}
-
-/// Opens `count` upgraded connections, at most `concurrency` handshakes at a time.
-async fn connect_many(addr: &str, count: usize, concurrency: usize) -> Result<Vec<(TcpStream, Vec<u8>)>, String> {
-    let sem = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = Vec::with_capacity(count);
-    for _ in 0..count {
-        let permit = sem.clone().acquire_owned().await.unwrap();
-        let addr = addr.to_string();
-        tasks.push(tokio::spawn(async move {
-            let r = connect(&addr).await;
-            drop(permit);
-            r
-        }));
-    }
-    let mut out = Vec::with_capacity(count);
-    for t in tasks {
-        out.push(t.await.map_err(|e| e.to_string())?.map_err(|e| format!("connect: {e}"))?);
-    }
-    Ok(out)
-}
-
-fn rate(n: u64, d: Duration) -> f64 {
+pub fn rate(n: u64, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
 
 /// `echo`: every connection keeps `depth` messages of `size` bytes in flight; an echoed message
 /// is answered by a new one. Counts echoed messages over `duration` after `warmup`.
-async fn echo(args: &Args) -> Result<String, String> {
+/// With `--deflate` the message is a compressible text of `size` bytes sent compressed (RSV1), and
+/// a server that does not accept the permessage-deflate offer makes the run unavailable.
+async fn echo(args: &Args) -> Result<String, Failure> {
     let addr = target(args)?;
     let conns: usize = args.get("connections", 1)?;
     let size: usize = args.get("size", 32)?;
     let depth: usize = args.get::<usize>("depth", 1)?.max(1);
     let warmup = args.secs("warmup", 0.5)?;
     let duration = args.secs("duration", 2.0)?;
+    let deflate: bool = args.get("deflate", false)?;
 
-    let frame = frame::binary_frame(size);
+    let (frame, upgrade) = if deflate {
+        let compressed = deflate::compress_message(&deflate::compressible_text(size));
+        let frame = frame::client_frame_with(frame::FIN | frame::RSV1 | frame::OP_TEXT, &compressed);
+        (frame, Upgrade { extensions: Some(deflate::OFFER.into()), ..Upgrade::default() })
+    } else {
+        (frame::binary_frame(size), Upgrade::default())
+    };
     let flen = frame.len();
     let batch: Arc<Vec<u8>> = Arc::new(frame.iter().copied().cycle().take(flen * depth).collect());
-    let streams = connect_many(&addr, conns, 64).await?;
+    let conns_open = connect_many(&addr, conns, 64, &upgrade, None).await?;
+    if deflate && !conns_open.iter().all(|c| deflate::negotiated(&c.head)) {
+        return Err(Failure::Unavailable("the server did not accept permessage-deflate".into()));
+    }
+    let compressed_echoes = Arc::new(AtomicU64::new(0));
     let counter = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let first_error = Arc::new(std::sync::Mutex::new(None::<String>));
     let stop = Arc::new(AtomicBool::new(false));
 
-    for (stream, leftover) in streams {
-        let (mut rd, mut wr) = stream.into_split();
+    for conn in conns_open {
+        let leftover = conn.leftover;
+        let (mut rd, mut wr) = conn.stream.into_split();
         let credits = Arc::new((AtomicU64::new(0), Notify::new()));
         let (batch, credits_w, stop_w) = (batch.clone(), credits.clone(), stop.clone());
         let (errors_w, first_w) = (errors.clone(), first_error.clone());
@@ -229,13 +218,17 @@ async fn echo(args: &Args) -> Result<String, String> {
             }
         });
         let (counter, stop_r, errors_r, first_r) = (counter.clone(), stop.clone(), errors.clone(), first_error.clone());
+        let compressed_r = compressed_echoes.clone();
         tokio::spawn(async move {
             let r: io::Result<()> = async {
-                let mut parser = frame::EchoCounter::new(size);
+                let mut parser = if deflate { frame::EchoCounter::any_length() } else { frame::EchoCounter::new(size) };
                 let mut done = parser.feed(&leftover)?;
+                let mut compressed_counted = 0;
                 let mut buf = vec![0u8; READ_BUF];
                 loop {
                     if done > 0 {
+                        compressed_r.fetch_add(parser.compressed - compressed_counted, Ordering::Relaxed);
+                        compressed_counted = parser.compressed;
                         counter.fetch_add(done, Ordering::Relaxed);
                         credits.0.fetch_add(done, Ordering::AcqRel);
                         credits.1.notify_one();
@@ -266,11 +259,14 @@ async fn echo(args: &Args) -> Result<String, String> {
     let errors = errors.load(Ordering::Relaxed);
     let first = first_error.lock().unwrap().clone();
     if msgs == 0 {
-        return Err(format!("no message echoed ({errors} errors; first: {})", first.unwrap_or_default()));
+        return Err(format!("no message echoed ({errors} errors; first: {})", first.unwrap_or_default()).into());
     }
+    // Over the whole run, warmup included: shows whether the server compressed its echoes.
+    let (echoes, compressed) = (counter.load(Ordering::Relaxed), compressed_echoes.load(Ordering::Relaxed));
     Ok(format!(
-        "{{\"mode\":\"echo\",\"connections\":{conns},\"size\":{size},\"depth\":{depth},\"seconds\":{:.3},\
-         \"messages\":{msgs},\"msgs_per_sec\":{:.1},\"mb_per_sec\":{:.3},\"errors\":{errors},\"first_error\":{}}}",
+        "{{\"mode\":\"echo\",\"connections\":{conns},\"size\":{size},\"depth\":{depth},\"deflate\":{deflate},\
+         \"wire_bytes\":{flen},\"seconds\":{:.3},\"messages\":{msgs},\"msgs_per_sec\":{:.1},\"mb_per_sec\":{:.3},\
+         \"echoes\":{echoes},\"compressed_echoes\":{compressed},\"errors\":{errors},\"first_error\":{}}}",
         elapsed.as_secs_f64(),
         rate(msgs, elapsed),
         rate(msgs, elapsed) * size as f64 / 1e6,
@@ -278,7 +274,7 @@ async fn echo(args: &Args) -> Result<String, String> {
     ))
 }
 
-fn json_str(s: Option<&str>) -> String {
+pub fn json_str(s: Option<&str>) -> String {
     match s {
         None => "null".into(),
         Some(s) => {
@@ -298,14 +294,15 @@ fn json_str(s: Option<&str>) -> String {
 }
 
 /// `latency`: one connection, one message in flight; round-trip times over `duration`.
-async fn latency(args: &Args) -> Result<String, String> {
+async fn latency(args: &Args) -> Result<String, Failure> {
     let addr = target(args)?;
     let size: usize = args.get("size", 32)?;
     let warmup = args.secs("warmup", 0.5)?;
     let duration = args.secs("duration", 2.0)?;
     let frame = frame::binary_frame(size);
-    let (mut stream, leftover) = connect(&addr).await.map_err(e2s)?;
-    if !leftover.is_empty() {
+    let conn = connect(&addr, &Upgrade::default()).await.map_err(e2s)?;
+    let mut stream = conn.stream;
+    if !conn.leftover.is_empty() {
         return Err("unexpected data after the handshake".into());
     }
     let mut parser = frame::EchoCounter::new(size);
@@ -333,7 +330,7 @@ async fn latency(args: &Args) -> Result<String, String> {
             done = parser.feed(&buf[..n]).map_err(e2s)?;
         }
         if done != 1 {
-            return Err(format!("{done} echoes for one message"));
+            return Err(format!("{done} echoes for one message").into());
         }
         if measuring_since.is_some() {
             samples.push(now.elapsed().as_nanos() as u64);
@@ -357,17 +354,20 @@ async fn latency(args: &Args) -> Result<String, String> {
     ))
 }
 
-/// `idle`: opens `connections` upgraded connections, prints a ready line (JSON) and holds them
-/// until killed or `hold` seconds pass, then prints the final JSON.
-async fn idle(args: &Args) -> Result<String, String> {
+/// `idle`: opens `connections` upgraded connections (each echoing one binary message of
+/// `echo-bytes` first, if that is not 0), prints a ready line (JSON) and holds them until killed
+/// or `hold` seconds pass, then prints the final JSON.
+async fn idle(args: &Args) -> Result<String, Failure> {
     let addr = target(args)?;
     let count: usize = args.get("connections", 10_000)?;
     let concurrency: usize = args.get("concurrency", 128)?;
     let hold = args.secs("hold", 300.0)?;
+    let echo_bytes: usize = args.get("echo-bytes", 0)?;
+    let first_echo = (echo_bytes > 0).then(|| FirstEcho { frame: Arc::new(frame::binary_frame(echo_bytes)), size: echo_bytes });
     let t0 = Instant::now();
-    let streams = connect_many(&addr, count, concurrency).await?;
+    let streams = connect_many(&addr, count, concurrency, &Upgrade::default(), first_echo).await?;
     println!(
-        "{{\"mode\":\"idle\",\"ready\":true,\"connections\":{},\"seconds\":{:.3}}}",
+        "{{\"mode\":\"idle\",\"ready\":true,\"connections\":{},\"echo_bytes\":{echo_bytes},\"seconds\":{:.3}}}",
         streams.len(),
         t0.elapsed().as_secs_f64()
     );
@@ -377,7 +377,7 @@ async fn idle(args: &Args) -> Result<String, String> {
 
 /// `handshakes`: `workers` loops of connect, upgrade, CLOSE 1000 and wait for the server to close
 /// TCP; counts completed cycles over `duration` after `warmup`.
-async fn handshakes(args: &Args) -> Result<String, String> {
+async fn handshakes(args: &Args) -> Result<String, Failure> {
     let addr = target(args)?;
     let workers: usize = args.get("workers", 8)?;
     let warmup = args.secs("warmup", 0.5)?;
@@ -394,7 +394,7 @@ async fn handshakes(args: &Args) -> Result<String, String> {
             let mut buf = vec![0u8; 4096];
             while !stop.load(Ordering::Relaxed) {
                 let r: io::Result<()> = async {
-                    let (mut s, _) = connect(&addr).await?;
+                    let mut s = connect(&addr, &Upgrade::default()).await?.stream;
                     s.write_all(&close).await?;
                     // Read the server's CLOSE and then its FIN: the server closes TCP first (RFC 6455 7.1.1).
                     tokio::time::timeout(CLOSE_TIMEOUT, async {
@@ -428,7 +428,7 @@ async fn handshakes(args: &Args) -> Result<String, String> {
     let errors = errors.load(Ordering::Relaxed);
     let first = first_error.lock().unwrap().clone();
     if c1 == c0 {
-        return Err(format!("no handshake completed ({errors} errors; first: {})", first.unwrap_or_default()));
+        return Err(format!("no handshake completed ({errors} errors; first: {})", first.unwrap_or_default()).into());
     }
     Ok(format!(
         "{{\"mode\":\"handshakes\",\"workers\":{workers},\"seconds\":{:.3},\"handshakes\":{},\"per_sec\":{:.1},\
@@ -442,7 +442,7 @@ async fn handshakes(args: &Args) -> Result<String, String> {
 
 /// `serve`: a minimal, fast echo server (for measuring clients). Prints a ready line, then serves
 /// until killed.
-async fn serve(args: &Args) -> Result<String, String> {
+async fn serve(args: &Args) -> Result<String, Failure> {
     let host: String = args.get("host", "127.0.0.1".to_string())?;
     let port: u16 = args.get("port", 0)?;
     let listener = TcpListener::bind((host.as_str(), port)).await.map_err(e2s)?;
