@@ -112,6 +112,7 @@ pub fn connect<'env>(
     let wake = pump.waker(id);
     let defaults = ClientOptions::default();
     let client_options = ClientOptions {
+        placement: pump.placement(env),
         timeout: options.timeout_ms.map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64)),
         connection: config::apply(defaults.connection, &options.websocket.unwrap_or_default()),
         ..defaults

@@ -14,6 +14,8 @@ mod listener;
 mod messages;
 mod payload;
 mod pump;
+#[cfg(unix)]
+mod reactor;
 mod server;
 mod socket;
 mod tls;

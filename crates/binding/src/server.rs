@@ -197,11 +197,12 @@ impl NativeServerRequest {
     /// Poco's `WebSocket(request, response)`: validates the upgrade and answers 101 with the
     /// given fields added; throws WebSocketException and sends nothing when it is not one.
     #[napi]
-    pub fn upgrade(&mut self, header_list: Vec<String>, options: Option<WebSocketConfig>) -> Result<NativeWebSocket, JsError> {
+    pub fn upgrade(&mut self, env: Env, header_list: Vec<String>, options: Option<WebSocketConfig>) -> Result<NativeWebSocket, JsError> {
         let head = response_head(&self.request, 101, String::new(), header_list)?;
         let id = self.pump.next_id();
         let config = config::apply(Default::default(), &options.unwrap_or_default());
-        let connection = self.request.upgrade_with(head, config, self.pump.waker(id)).map_err(to_js)?;
+        let placement = self.pump.placement(&env);
+        let connection = self.request.upgrade_placed(head, config, self.pump.waker(id), placement).map_err(to_js)?;
         Ok(NativeWebSocket::new(connection, id).with_secure(self.request.secure))
     }
 }

@@ -8,7 +8,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::timeout;
 
 use crate::auth::{self, Credentials};
-use crate::connection::{Connection, ConnectionConfig, Wake};
+use crate::connection::{Connection, ConnectionConfig, Placement, Wake};
 use crate::protocol::Role;
 use crate::defaults;
 use crate::dial::{dial, Route};
@@ -18,13 +18,15 @@ use crate::http::{self, HeadError, HeadLimits, RequestHead, ResponseHead};
 use crate::stream::Stream;
 
 /// `HTTPClientSession` settings the handshake uses.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Deadline for connecting, and separately for the server's answer (Poco: 60 s).
     pub timeout: Duration,
     pub head_limits: HeadLimits,
     /// Settings of the connection the handshake produces.
     pub connection: ConnectionConfig,
+    /// Where that connection runs.
+    pub placement: Placement,
 }
 
 impl Default for ClientOptions {
@@ -33,6 +35,7 @@ impl Default for ClientOptions {
             timeout: defaults::HTTP_TIMEOUT,
             head_limits: HeadLimits::default(),
             connection: ConnectionConfig::default(),
+            placement: Placement::default(),
         }
     }
 }
@@ -78,7 +81,7 @@ pub async fn connect_via(
     let key = handshake::create_key();
     handshake::prepare_request(&mut request, &key, host, port);
     let mut buf = BytesMut::new();
-    let mut response = match exchange(&mut stream, &mut buf, &request, options).await {
+    let mut response = match exchange(&mut stream, &mut buf, &request, &options).await {
         Ok(response) => response,
         Err(error) => return failed(None, error),
     };
@@ -86,14 +89,14 @@ pub async fn connect_via(
         if let Some(value) = auth::authorization(&credentials, &response, &request.method, &request.uri) {
             request.headers.set("Authorization", value);
         }
-        if !drain_body(&mut stream, &mut buf, &response, options).await {
+        if !drain_body(&mut stream, &mut buf, &response, &options).await {
             stream = match dial(host, port, route, options.timeout, options.head_limits).await {
                 Ok(stream) => stream,
                 Err(error) => return failed(Some(response), error),
             };
             buf.clear();
         }
-        response = match exchange(&mut stream, &mut buf, &request, options).await {
+        response = match exchange(&mut stream, &mut buf, &request, &options).await {
             Ok(response) => response,
             Err(error) => return failed(Some(response), error),
         };
@@ -101,7 +104,7 @@ pub async fn connect_via(
     if let Err(error) = handshake::verify_response(&request, &response, &key, options.connection.strict) {
         return failed(Some(response), error);
     }
-    let (connection, starter) = Connection::with_config(Role::Client, options.connection, wake);
+    let (connection, starter) = Connection::placed(Role::Client, options.connection, wake, options.placement.clone());
     stream.start(starter, buf);
     Handshake { response: Some(response), result: Ok(connection) }
 }
@@ -112,7 +115,7 @@ async fn exchange(
     stream: &mut Stream,
     buf: &mut BytesMut,
     request: &RequestHead,
-    options: ClientOptions,
+    options: &ClientOptions,
 ) -> Result<ResponseHead, Error> {
     let exchange = async {
         stream.write_all(&request.encode()).await?;
@@ -124,7 +127,7 @@ async fn exchange(
 
 /// Reads and drops the body of a 401 so the connection can carry the retry; `false` when the
 /// connection cannot be reused (no length, too long, or the server closes it).
-async fn drain_body(stream: &mut Stream, buf: &mut BytesMut, response: &ResponseHead, options: ClientOptions) -> bool {
+async fn drain_body(stream: &mut Stream, buf: &mut BytesMut, response: &ResponseHead, options: &ClientOptions) -> bool {
     let closes = response.headers.has_token("Connection", "close")
         || (response.version == http::Version::HTTP_1_0 && !response.headers.has_token("Connection", "keep-alive"));
     let length = response.headers.get("Content-Length").and_then(|v| v.parse::<usize>().ok());

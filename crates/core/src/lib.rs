@@ -19,6 +19,8 @@ pub mod handshake;
 pub mod http;
 pub mod listener;
 pub mod protocol;
+#[cfg(unix)]
+pub mod reactor;
 pub mod proxy;
 pub mod server;
 pub mod socket;
@@ -26,6 +28,6 @@ pub mod stream;
 pub mod tls;
 pub mod transport;
 
-pub use connection::{Batch, Connection, ConnectionConfig, Lifecycle, Wake};
+pub use connection::{Batch, Connection, ConnectionConfig, Lifecycle, Placement, Wake};
 pub use protocol::{Role, Violation};
 pub use error::{Error, ErrorCode};

@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::time::timeout;
 
-use crate::connection::{Connection, ConnectionConfig, Starter, Wake};
+use crate::connection::{Connection, ConnectionConfig, Placement, Starter, Wake};
 use crate::protocol::Role;
 use crate::defaults;
 use crate::error::Error;
@@ -107,12 +107,23 @@ impl IncomingRequest {
     }
 
     /// [`upgrade`](Self::upgrade) with the connection's settings.
-    pub fn upgrade_with(&mut self, mut response: ResponseHead, config: ConnectionConfig, wake: Wake) -> Result<Connection, Error> {
+    pub fn upgrade_with(&mut self, response: ResponseHead, config: ConnectionConfig, wake: Wake) -> Result<Connection, Error> {
+        self.upgrade_placed(response, config, wake, Placement::default())
+    }
+
+    /// [`upgrade_with`](Self::upgrade_with), saying where the connection runs once started.
+    pub fn upgrade_placed(
+        &mut self,
+        mut response: ResponseHead,
+        config: ConnectionConfig,
+        wake: Wake,
+        placement: Placement,
+    ) -> Result<Connection, Error> {
         if self.is_answered() {
             return Err(already_answered());
         }
         handshake::accept(&self.head, &mut response, config.strict)?;
-        let (connection, starter) = Connection::with_config(Role::Server, config, wake);
+        let (connection, starter) = Connection::placed(Role::Server, config, wake, placement);
         if let Err(Reply::Upgrade { starter, .. }) = self.take_reply()?.send(Reply::Upgrade { head: response, starter }) {
             starter.fail(Error::ConnectionReset(0));
         }

@@ -26,22 +26,34 @@ pub enum Flag {
     OobInline,
 }
 
+/// What a [`SocketHandle`] reaches the OS socket through: the stream the connection's driver
+/// reads and writes, shared (one descriptor per connection).
+pub trait SocketSource: Send + Sync {
+    fn sock_ref(&self) -> SockRef<'_>;
+}
+
+impl SocketSource for SharedTcp {
+    fn sock_ref(&self) -> SockRef<'_> {
+        SharedTcp::sock_ref(self)
+    }
+}
+
 /// A connection's TCP socket.
-#[derive(Debug)]
-pub struct SocketHandle(SharedTcp);
+pub struct SocketHandle(Box<dyn SocketSource>);
+
+impl std::fmt::Debug for SocketHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SocketHandle")
+    }
+}
 
 impl SocketHandle {
-    pub fn new(tcp: SharedTcp) -> SocketHandle {
-        SocketHandle(tcp)
+    pub fn new(source: impl SocketSource + 'static) -> SocketHandle {
+        SocketHandle(Box::new(source))
     }
 
     fn socket(&self) -> SockRef<'_> {
         self.0.sock_ref()
-    }
-
-    /// The shared stream, for reading what the peer still sends during a lingering close.
-    pub fn into_tcp(self) -> SharedTcp {
-        self.0
     }
 
     pub fn flag(&self, flag: Flag) -> Result<bool, Error> {

@@ -15,10 +15,10 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::Sleep;
 
 use super::inbound::End;
 use super::keepalive::{Due, Keepalive};
+use super::timer::Timer;
 use super::{lock, Lifecycle, Shared};
 use crate::decoder::Decoder;
 use crate::defaults;
@@ -37,7 +37,7 @@ thread_local! {
     static SLAB: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
-pub(super) struct Driver<S> {
+pub(crate) struct Driver<S, T> {
     shared: Arc<Shared>,
     stream: S,
     decoder: Decoder,
@@ -62,7 +62,7 @@ pub(super) struct Driver<S> {
     fail_deferred_at: Option<Instant>,
     /// Finishing: give up flushing to a peer that does not read after this.
     flush_deadline: Option<Instant>,
-    timer: Option<(Instant, Pin<Box<Sleep>>)>,
+    timer: T,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,8 +73,8 @@ enum Phase {
     Done,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
-    pub(super) fn new(shared: Arc<Shared>, stream: S, buffered: BytesMut) -> Self {
+impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
+    pub(crate) fn new(shared: Arc<Shared>, stream: S, buffered: BytesMut, timer: T) -> Self {
         let role = shared.role;
         let mut driver = Driver {
             shared,
@@ -93,7 +93,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             fin_sent: false,
             fail_deferred_at: None,
             flush_deadline: None,
-            timer: None,
+            timer,
         };
         if !buffered.is_empty() {
             let mut buffered = buffered;
@@ -101,6 +101,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             driver.buf = buffered;
         }
         driver
+    }
+
+    pub(crate) fn stream(&self) -> &S {
+        &self.stream
     }
 
     /// Writes what is queued; returns whether anything moved.
@@ -418,19 +422,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         .into_iter()
         .flatten()
         .min();
-        let Some(at) = next else {
-            self.timer = None;
-            return false;
-        };
-        match &mut self.timer {
-            Some((armed, sleep)) if *armed == at => sleep.as_mut().poll(cx).is_ready(),
-            timer => {
-                let mut sleep = Box::pin(tokio::time::sleep_until(at.into()));
-                let ready = sleep.as_mut().poll(cx).is_ready();
-                *timer = Some((at, sleep));
-                ready
-            }
-        }
+        self.timer.poll_at(next, cx)
     }
 
     /// The transport is done: the socket goes, waiting callers learn that input ended.
@@ -445,7 +437,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> Future for Driver<S> {
+impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer + Unpin> Future for Driver<S, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {

@@ -28,20 +28,24 @@ use crate::frame::{Frame, FLAG_FIN, OPCODE_MASK, OP_CLOSE};
 use crate::protocol::{Role, Violation};
 use crate::socket::SocketHandle;
 use crate::transport::SharedTcp;
+#[cfg(unix)]
+use crate::reactor::{Adoption, ReactorHandle, TcpSource};
 
 use self::driver::Driver;
+use self::timer::TokioTimer;
 use self::inbound::{End, Front, Inbound};
 use self::lifecycle::Next;
 pub use self::lifecycle::Lifecycle;
 use self::outbound::Outbound;
 use self::settings::Settings;
 
-mod driver;
+pub(crate) mod driver;
 mod inbound;
 mod keepalive;
 mod lifecycle;
 mod outbound;
 mod settings;
+pub(crate) mod timer;
 
 /// Called from a runtime thread when an armed caller may proceed. It must not block.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -124,7 +128,7 @@ pub struct Starter {
     shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(crate) struct Shared {
     role: Role,
     settings: Settings,
     inbound: Mutex<Inbound>,
@@ -136,6 +140,18 @@ struct Shared {
     started: AtomicBool,
     /// Bytes read from the socket but not yet decoded into frames (for `available()`).
     undecoded: AtomicUsize,
+    /// Where a plain TCP connection runs once started: the JS thread's reactor, or (`None`) the
+    /// runtime threads.
+    #[cfg(unix)]
+    home: Option<ReactorHandle>,
+}
+
+/// Where a connection runs once its handshake is done.
+#[derive(Clone, Default)]
+pub struct Placement {
+    /// Plain TCP connections are driven by this reactor (on its thread) instead of the runtime.
+    #[cfg(unix)]
+    pub reactor: Option<ReactorHandle>,
 }
 
 /// Wake-ups both ways: the runtime wakes an armed caller through `wake`; the caller wakes the
@@ -160,6 +176,13 @@ impl Connection {
     }
 
     pub fn with_config(role: Role, config: ConnectionConfig, wake: Wake) -> (Connection, Starter) {
+        Connection::placed(role, config, wake, Placement::default())
+    }
+
+    /// [`with_config`](Self::with_config) with where the connection runs once started.
+    pub fn placed(role: Role, config: ConnectionConfig, wake: Wake, placement: Placement) -> (Connection, Starter) {
+        #[cfg(not(unix))]
+        let _ = placement;
         let shared = Arc::new(Shared {
             role,
             settings: Settings::new(config),
@@ -174,6 +197,8 @@ impl Connection {
             socket: Mutex::default(),
             started: AtomicBool::new(false),
             undecoded: AtomicUsize::new(0),
+            #[cfg(unix)]
+            home: placement.reactor,
         });
         (Connection { shared: shared.clone() }, Starter { shared })
     }
@@ -600,6 +625,21 @@ impl Starter {
     /// [`start`](Self::start) for TCP: the driver and the socket-option calls share one
     /// descriptor.
     pub fn start_tcp(self, stream: TcpStream, buffered: BytesMut) {
+        #[cfg(unix)]
+        if let Some(reactor) = self.shared.home.clone() {
+            match stream.into_std() {
+                Ok(std) => {
+                    let stream = Arc::new(mio::net::TcpStream::from_std(std));
+                    *lock(&self.shared.socket) = Some(Arc::new(SocketHandle::new(TcpSource(stream.clone()))));
+                    let shared = self.shared;
+                    reactor.adopt(Adoption { shared: shared.clone(), stream, buffered });
+                    shared.started.store(true, Ordering::SeqCst);
+                    shared.wake_readers();
+                }
+                Err(error) => self.fail(error.into()),
+            }
+            return;
+        }
         let tcp = SharedTcp::new(stream);
         let socket = SocketHandle::new(tcp.clone());
         self.launch(tcp, buffered, Some(socket));
@@ -612,23 +652,27 @@ impl Starter {
         let shared = self.shared;
         *lock(&shared.socket) = socket.map(Arc::new);
         // Closed before the socket came: the driver still delivers what was sent meanwhile.
-        tokio::spawn(Driver::new(shared.clone(), stream, buffered));
+        tokio::spawn(Driver::new(shared.clone(), stream, buffered, TokioTimer::default()));
         shared.started.store(true, Ordering::SeqCst);
         shared.wake_readers();
     }
 
     /// The connection could not start: every receive and send reports `error`.
     pub fn fail(self, error: Error) {
-        let shared = self.shared;
-        shared.started.store(true, Ordering::SeqCst);
-        lock(&shared.outbound).stop(error.clone());
-        lock(&shared.inbound).end(End::Failed(error));
-        shared.wake_readers();
-        shared.wake_writers();
+        self.shared.fail_transport(error);
     }
 }
 
 impl Shared {
+    /// The transport could not start or be taken over: every receive and send reports `error`.
+    pub(crate) fn fail_transport(&self, error: Error) {
+        self.started.store(true, Ordering::SeqCst);
+        lock(&self.outbound).stop(error.clone());
+        lock(&self.inbound).end(End::Failed(error));
+        self.wake_readers();
+        self.wake_writers();
+    }
+
     /// Wakes the driver: there is output, a setting changed, input drained, or the caller closed.
     fn kick(&self) {
         self.signals.driver.wake();
