@@ -8,7 +8,7 @@ use std::sync::{Arc, MutexGuard};
 use bytes::Bytes;
 use napi::bindgen_prelude::{BufferSlice, Env, Result, Uint32Array};
 use napi_derive::napi;
-use poco_websocket_core::defaults::{LARGE_PAYLOAD, RECEIVE_BATCH_BYTES, RECEIVE_SOCKET_BYTES};
+use poco_websocket_core::defaults::{LARGE_PAYLOAD, RECEIVE_BATCH_BYTES, RECEIVE_BATCH_SMALL_BYTES, RECEIVE_SOCKET_BYTES};
 use poco_websocket_core::Connection;
 
 use crate::contract::{RECORD_ENDED, RECORD_FAILED, RECORD_FIELDS, RECORD_WAKE};
@@ -76,7 +76,7 @@ impl NativePump {
         let mut turn_pending = Vec::new();
         for (&id, socket) in ids.iter().zip(sockets) {
             // A WAKE, and room for at least one frame and an end record.
-            if out.count + 3 > capacity || out.bytes >= RECEIVE_BATCH_BYTES {
+            if out.count + 3 > capacity || out.bytes >= RECEIVE_BATCH_BYTES || out.small_bytes >= RECEIVE_BATCH_SMALL_BYTES {
                 self.shared.report(id);
                 continue;
             }
@@ -251,10 +251,10 @@ fn take_frames(out: &mut Records, capacity: usize, id: u32, connection: &Connect
     loop {
         // One record stays free for ENDED or FAILED.
         let room = capacity.saturating_sub(out.count + 1);
-        if room == 0 || out.bytes >= RECEIVE_BATCH_BYTES || out.bytes >= budget {
+        if room == 0 || out.bytes >= RECEIVE_BATCH_BYTES || out.bytes >= budget || out.small_bytes >= RECEIVE_BATCH_SMALL_BYTES {
             return Ok(Taken::More);
         }
-        let max_bytes = (RECEIVE_BATCH_BYTES - out.bytes).min(budget - out.bytes);
+        let max_bytes = (RECEIVE_BATCH_BYTES - out.bytes).min(budget - out.bytes).min(RECEIVE_BATCH_SMALL_BYTES - out.small_bytes);
         match connection.receive_batch(room, max_bytes) {
             Ok(batch) => {
                 let empty = batch.frames.is_empty();

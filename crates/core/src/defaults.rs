@@ -36,6 +36,11 @@ pub const READ_SCRATCH: usize = 64 * 1024;
 pub const READ_BUFFER_STEP: usize = 256 * 1024;
 /// About how many payload bytes one batch hands to JS (at least one frame, however large).
 pub const RECEIVE_BATCH_BYTES: usize = 1024 * 1024;
+/// At most about this many bytes of payloads under [`LARGE_PAYLOAD`] go into one batch's shared
+/// buffer: kept under glibc's mmap threshold (128 KiB), the buffer comes from reused heap memory
+/// instead of fresh pages faulted in for every batch (64 × 1 KiB echo: page faults were ~8 % of
+/// the JS thread).
+pub const RECEIVE_BATCH_SMALL_BYTES: usize = 96 * 1024;
 /// About how many payload bytes one socket hands to JS in one batch before the others have had
 /// theirs (fairness across connections; at least one frame).
 pub const RECEIVE_SOCKET_BYTES: usize = 256 * 1024;

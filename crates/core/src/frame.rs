@@ -135,23 +135,11 @@ pub fn new_mask() -> [u8; 4] {
 /// Appends one frame to `out`: `flags` is the first header byte verbatim (Poco's sendFrame), the
 /// length is minimally encoded (§5.2), and the payload is masked when `mask` is given.
 pub fn encode(flags: u8, payload: &[u8], mask: Option<[u8; 4]>, out: &mut BytesMut) {
-    let mask_bit = if mask.is_some() { MASK_BIT } else { 0 };
     out.reserve(MAX_HEADER_LEN + payload.len());
-    out.put_u8(flags);
-    match payload.len() {
-        n if n < 126 => out.put_u8(mask_bit | n as u8),
-        n if n <= u16::MAX as usize => {
-            out.put_u8(mask_bit | 126);
-            out.put_u16(n as u16);
-        }
-        n => {
-            out.put_u8(mask_bit | 127);
-            out.put_u64(n as u64);
-        }
-    }
+    let (header, len) = header(flags, payload.len(), mask);
+    out.put_slice(&header[..len]);
     match mask {
         Some(mask) => {
-            out.put_slice(&mask);
             // Reserved above: the payload is masked straight into the spare capacity.
             mask_into(out.spare_capacity_mut(), payload, mask);
             // SAFETY: mask_into initialised the next payload.len() bytes.
@@ -159,6 +147,35 @@ pub fn encode(flags: u8, payload: &[u8], mask: Option<[u8; 4]>, out: &mut BytesM
         }
         None => out.put_slice(payload),
     }
+}
+
+/// The header of a frame with `len` payload bytes (minimal length encoding, §5.2), and how many
+/// of the 14 bytes it takes.
+pub fn header(flags: u8, len: usize, mask: Option<[u8; 4]>) -> ([u8; MAX_HEADER_LEN], usize) {
+    let mut out = [0u8; MAX_HEADER_LEN];
+    let mask_bit = if mask.is_some() { MASK_BIT } else { 0 };
+    out[0] = flags;
+    let mut at = match len {
+        n if n < 126 => {
+            out[1] = mask_bit | n as u8;
+            2
+        }
+        n if n <= u16::MAX as usize => {
+            out[1] = mask_bit | 126;
+            out[2..4].copy_from_slice(&(n as u16).to_be_bytes());
+            4
+        }
+        n => {
+            out[1] = mask_bit | 127;
+            out[2..10].copy_from_slice(&(n as u64).to_be_bytes());
+            10
+        }
+    };
+    if let Some(mask) = mask {
+        out[at..at + 4].copy_from_slice(&mask);
+        at += 4;
+    }
+    (out, at)
 }
 
 /// The payload of a CLOSE frame (§5.5.1): the status code in network byte order, then the reason.

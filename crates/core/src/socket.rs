@@ -30,11 +30,18 @@ pub enum Flag {
 /// reads and writes, shared (one descriptor per connection).
 pub trait SocketSource: Send + Sync {
     fn sock_ref(&self) -> SockRef<'_>;
+
+    /// A non-blocking vectored write (WouldBlock when the socket buffer is full).
+    fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>;
 }
 
 impl SocketSource for SharedTcp {
     fn sock_ref(&self) -> SockRef<'_> {
         SharedTcp::sock_ref(self)
+    }
+
+    fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.stream().try_write_vectored(bufs)
     }
 }
 
@@ -54,6 +61,17 @@ impl SocketHandle {
 
     fn socket(&self) -> SockRef<'_> {
         self.0.sock_ref()
+    }
+
+    /// Writes what the socket takes now, without waiting (0 when it takes nothing).
+    pub fn write_now(&self, bufs: &[io::IoSlice<'_>]) -> usize {
+        loop {
+            match self.0.try_write_vectored(bufs) {
+                Ok(n) => return n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return 0,
+            }
+        }
     }
 
     pub fn flag(&self, flag: Flag) -> Result<bool, Error> {

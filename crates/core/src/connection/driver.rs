@@ -250,7 +250,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
             if n > 0 {
                 self.on_input(slab);
                 // The partial frame left (and, on a violation, what is not decoded) is copied out,
-                // so that the thread's buffer can serve the next connection.
+                // so that the thread's buffer can serve the next connection; the buffer is made
+                // the frame's size at once (up to a step), so it is not moved again as it fills.
+                if !slab.is_empty() {
+                    self.buf.reserve(self.needed.clamp(slab.len(), slab.len() + defaults::READ_BUFFER_STEP));
+                }
                 self.buf.extend_from_slice(slab);
                 slab.clear();
             }

@@ -138,6 +138,8 @@ pub(crate) struct Shared {
     socket: Mutex<Option<Arc<SocketHandle>>>,
     /// The socket is attached (or the start failed): the handshake's answer is on the wire.
     started: AtomicBool,
+    /// Plain TCP: large frames may be written to the socket straight from the caller.
+    direct: AtomicBool,
     /// Bytes read from the socket but not yet decoded into frames (for `available()`).
     undecoded: AtomicUsize,
     /// Where a plain TCP connection runs once started: the JS thread's reactor, or (`None`) the
@@ -196,6 +198,7 @@ impl Connection {
             },
             socket: Mutex::default(),
             started: AtomicBool::new(false),
+            direct: AtomicBool::new(false),
             undecoded: AtomicUsize::new(0),
             #[cfg(unix)]
             home: placement.reactor,
@@ -368,7 +371,7 @@ impl Connection {
         let shared = &self.shared;
         let mut outbound = lock(&shared.outbound);
         outbound.check_sendable()?;
-        let (next, kick) = outbound.push(shared.role, flags, payload);
+        let (next, kick) = shared.push(&mut outbound, flags, payload);
         shared.apply(next, &mut outbound);
         let buffered = outbound.buffered();
         drop(outbound);
@@ -406,7 +409,7 @@ impl Connection {
                     break;
                 }
             };
-            let (next, was_empty) = outbound.push(shared.role, flags, payload);
+            let (next, was_empty) = shared.push(&mut outbound, flags, payload);
             shared.apply(next, &mut outbound);
             kick |= was_empty;
             sent += 1;
@@ -631,6 +634,7 @@ impl Starter {
                 Ok(std) => {
                     let stream = Arc::new(mio::net::TcpStream::from_std(std));
                     *lock(&self.shared.socket) = Some(Arc::new(SocketHandle::new(TcpSource(stream.clone()))));
+                    self.shared.direct.store(true, Ordering::SeqCst);
                     let shared = self.shared;
                     reactor.adopt(Adoption { shared: shared.clone(), stream, buffered });
                     shared.started.store(true, Ordering::SeqCst);
@@ -642,6 +646,7 @@ impl Starter {
         }
         let tcp = SharedTcp::new(stream);
         let socket = SocketHandle::new(tcp.clone());
+        self.shared.direct.store(true, Ordering::SeqCst);
         self.launch(tcp, buffered, Some(socket));
     }
 
@@ -664,6 +669,17 @@ impl Starter {
 }
 
 impl Shared {
+    /// Queues one frame; a large one of a server on plain TCP goes straight to the socket when
+    /// nothing waits before it.
+    fn push(&self, outbound: &mut Outbound, flags: u8, payload: &[u8]) -> (Next, bool) {
+        if self.role == Role::Server && payload.len() >= defaults::LARGE_PAYLOAD && self.direct.load(Ordering::Relaxed) {
+            if let Some(socket) = lock(&self.socket).clone() {
+                return outbound.push_direct(flags, payload, &socket);
+            }
+        }
+        outbound.push(self.role, flags, payload)
+    }
+
     /// The transport could not start or be taken over: every receive and send reports `error`.
     pub(crate) fn fail_transport(&self, error: Error) {
         self.started.store(true, Ordering::SeqCst);

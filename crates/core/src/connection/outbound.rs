@@ -5,12 +5,15 @@
 
 use std::time::Instant;
 
+use std::io::IoSlice;
+
 use bytes::{Bytes, BytesMut};
 
 use super::lifecycle::{Lifecycle, Next};
 use crate::error::Error;
 use crate::frame::{self, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_CONTINUATION, OP_PONG};
 use crate::protocol::Role;
+use crate::socket::SocketHandle;
 
 pub(super) struct Outbound {
     /// Encoded frames waiting for the writer (taken whole by it: an idle connection holds none).
@@ -118,6 +121,26 @@ impl Outbound {
         frame::encode(flags, payload, mask, &mut self.buf);
         let next = if flags & OPCODE_MASK == OP_CLOSE { self.lifecycle.on_close_sent() } else { Next::Stay };
         (next, was_empty)
+    }
+
+    /// [`push`](Self::push) for a large frame of a server, written straight to `socket` from the
+    /// caller's memory when nothing is queued before it; only what the socket did not take is
+    /// copied into the buffer (uWebSockets does the same for uncorked large sends).
+    pub(super) fn push_direct(&mut self, flags: u8, payload: &[u8], socket: &SocketHandle) -> (Next, bool) {
+        let idle = self.buf.is_empty() && self.in_flight == 0 && self.pending_pong.is_none();
+        if !idle || self.finishing || self.send_shut || self.error.is_some() || flags & OPCODE_MASK >= OP_CLOSE {
+            return self.push(Role::Server, flags, payload);
+        }
+        let (header, header_len) = frame::header(flags, payload.len(), None);
+        let written = socket.write_now(&[IoSlice::new(&header[..header_len]), IoSlice::new(payload)]);
+        if written >= header_len + payload.len() {
+            return (Next::Stay, false);
+        }
+        if written < header_len {
+            self.buf.extend_from_slice(&header[written..header_len]);
+        }
+        self.buf.extend_from_slice(&payload[written.saturating_sub(header_len)..]);
+        (Next::Stay, true)
     }
 
     /// The message API's first header byte for a data frame: a fragment after the first one of a

@@ -21,6 +21,10 @@ impl SocketSource for TcpSource {
     fn sock_ref(&self) -> SockRef<'_> {
         SockRef::from(&*self.0)
     }
+
+    fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        (&*self.0).write_vectored(bufs)
+    }
 }
 
 impl ReactorStream {
