@@ -148,13 +148,20 @@ export class WebSocketServer extends EventEmitter {
     }
     const socket = await WebSocket._accept(request, response, messageConfig(this.options))
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
-    if (this.options.clientTracking ?? true) {
-      this.clients.add(ws)
-      ws.once('close', () => this.clients.delete(ws))
-    }
+    if (this.options.clientTracking ?? true) this.track(ws)
     // Outside the request handler's promise: a listener's exception is uncaught, as with ws.
-    process.nextTick(() => this.emit('connection', ws, request))
+    process.nextTick(emitConnection, this, ws, request)
   }
+
+  /** Keeps `ws` in `clients` while it is open (a closure of its own: it must not keep the request alive). */
+  private track(ws: MessageWebSocket): void {
+    this.clients.add(ws)
+    ws.once('close', () => this.clients.delete(ws))
+  }
+}
+
+function emitConnection(server: WebSocketServer, ws: MessageWebSocket, request: HTTPServerRequest): void {
+  server.emit('connection', ws, request)
 }
 
 function reject(response: HTTPServerResponse, status: number, text: string): void {
