@@ -63,3 +63,10 @@ pub const KEEPALIVE_PING_INTERVAL: Duration = Duration::from_secs(30);
 pub const KEEPALIVE_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long `close()` lets already-buffered frames drain before the socket is dropped.
 pub const CLOSE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+/// permessage-deflate (ws's defaults): messages below this many bytes go uncompressed while our
+/// side resets its context per message.
+pub const DEFLATE_THRESHOLD: usize = 1024;
+/// permessage-deflate zlib compression level (zlib's and Node's default).
+pub const DEFLATE_LEVEL: u8 = 6;
+/// permessage-deflate zlib memLevel (zlib's and Node's default).
+pub const DEFLATE_MEM_LEVEL: u8 = 8;
