@@ -78,3 +78,10 @@ pub const SERVER_SOCKET_BACKLOG: i32 = 64;
 /// SO_REUSEADDR would let another socket bind the port while this one listens (std and tokio
 /// leave it off there too).
 pub const SERVER_SOCKET_REUSE_ADDRESS: bool = cfg!(unix);
+/// permessage-deflate (ws's defaults): messages below this many bytes go uncompressed while our
+/// side resets its context per message.
+pub const DEFLATE_THRESHOLD: usize = 1024;
+/// permessage-deflate zlib compression level (zlib's and Node's default).
+pub const DEFLATE_LEVEL: u8 = 6;
+/// permessage-deflate zlib memLevel (zlib's and Node's default).
+pub const DEFLATE_MEM_LEVEL: u8 = 8;

@@ -10,6 +10,9 @@ use std::mem::MaybeUninit;
 use bytes::{BufMut, Bytes, BytesMut};
 
 pub const FLAG_FIN: u8 = 0x80;
+/// RSV1: "Per-Message Compressed" on the first frame of a message under permessage-deflate
+/// (RFC 7692 §6).
+pub const FLAG_RSV1: u8 = 0x40;
 pub const OPCODE_MASK: u8 = 0x0f;
 pub const OP_CONTINUATION: u8 = 0x00;
 pub const OP_TEXT: u8 = 0x01;

@@ -4,14 +4,16 @@
 //! checked frames and messages), [`http`] (message heads), [`handshake`] (upgrade rules),
 //! [`connection`] (per-socket engine on tokio), [`server`] and [`client`] (the two ways a
 //! connection is born; [`listener`] is the socket a server listens on). [`dial`], [`proxy`],
-//! [`tls`] and [`stream`] carry a connection over a CONNECT tunnel and TLS (wss). Nothing here
-//! knows about Node; the binding crate only bridges.
+//! [`tls`] and [`stream`] carry a connection over a CONNECT tunnel and TLS (wss). [`deflate`] is
+//! permessage-deflate (RFC 7692): negotiation and per-message compression. Nothing here knows
+//! about Node; the binding crate only bridges.
 
 pub mod auth;
 pub mod client;
 pub mod connection;
 pub mod decoder;
 pub mod defaults;
+pub mod deflate;
 pub mod dial;
 pub mod error;
 pub mod frame;
