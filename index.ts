@@ -31,4 +31,11 @@ export {
   type MessageProxyOptions,
   type MessageSocketOptions,
 } from './src/MessageWebSocket'
-export { WebSocketServer, type ClientInfo, type ServerAddress, type WebSocketServerOptions } from './src/WebSocketServer'
+export {
+  WebSocketServer,
+  type ClientInfo,
+  type ServerAddress,
+  type UpgradeRequest,
+  type VerifyClientDone,
+  type WebSocketServerOptions,
+} from './src/WebSocketServer'

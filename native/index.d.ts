@@ -201,6 +201,14 @@ export declare class NativeWebSocket {
   get closed(): boolean
 }
 
+/**
+ * Takes over the connection on descriptor `fd` (still owned by Node, which must destroy its
+ * socket right after): validates the request, answers 101 with `response_list`'s extra fields
+ * and starts the connection with `buffered` (what Node read past the request). Resolves once
+ * the 101 is written.
+ */
+export declare function adoptUpgrade(pump: NativePump, fd: number, method: string, uri: string, version: string, requestList: Array<string>, responseList: Array<string>, buffered: Buffer, options?: WebSocketConfig | undefined | null): Promise<NativeWebSocket>
+
 /** `bind`'s flags; `reuseAddress` left out means the constructors' choice. */
 export interface BindConfig {
   reuseAddress?: boolean
@@ -220,6 +228,9 @@ export declare function checkCapacity(length: number, capacity: number): void
  * at most 123 bytes of reason, or nothing; otherwise InvalidArgumentException.
  */
 export declare function checkedClosePayload(code: number | undefined | null, reason: Uint8Array): Buffer
+
+/** RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`). */
+export declare function checkUpgrade(method: string, uri: string, version: string, headerList: Array<string>): UpgradeCheck
 
 /** A received CLOSE's status code (1005 when it had none) and reason. */
 export interface CloseInfo {
@@ -403,6 +414,12 @@ export interface TlsContextOptions {
   privateKey?: Buffer
   ca: Array<Buffer>
   loadDefaultCas: boolean
+}
+
+/** What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered. */
+export interface UpgradeCheck {
+  rejection?: UpgradeRejection
+  protocols: Array<string>
 }
 
 /**

@@ -71,6 +71,11 @@ export class WebSocket extends StreamSocket {
     super(impl)
   }
 
+  /** @internal A connection the engine took over from Node's HTTP server (`WebSocketServer`'s attach). */
+  static _adopted(impl: NativeWebSocket): WebSocket {
+    return new WebSocket(impl)
+  }
+
   /**
    * Poco's client constructors: connects `cs` to its host, sends `request` with the upgrade
    * fields added, and leaves the server's answer in `response` (also when the upgrade fails).

@@ -1,4 +1,7 @@
 import { EventEmitter } from 'node:events'
+import type { IncomingMessage, Server as NodeHTTPServer } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
 
 import type { Context } from './Context'
 import { InvalidAccessException } from './exceptions'
@@ -8,20 +11,30 @@ import { HTTPServerParams } from './HTTPServerParams'
 import type { HTTPServerRequest } from './HTTPServerRequest'
 import type { HTTPServerResponse } from './HTTPServerResponse'
 import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
+import { abortHandshake, canTakeOver, checkUpgrade, switchingLines, takeOver } from './nodeUpgrade'
 import { SecureServerSocket } from './SecureServerSocket'
 import { ServerSocket } from './ServerSocket'
 import { SocketAddress } from './SocketAddress'
 import { WebSocket } from './WebSocket'
 
-/** What `verifyClient` sees of an upgrade request (ws's `info`). */
+/**
+ * What `verifyClient` sees of an upgrade request (ws's `info`): `req` is the Poco request on the
+ * server's own port, Node's `http.IncomingMessage` when attached to a Node server.
+ */
 export interface ClientInfo {
   /** The Origin field ('' when absent). */
   origin: string
   /** Whether the connection is TLS. */
   secure: boolean
   /** The upgrade request. */
-  req: HTTPServerRequest
+  req: HTTPServerRequest | IncomingMessage
 }
+
+/** ws's callback form of `verifyClient` answers through this: `done(false, status, message, headers)` refuses. */
+export type VerifyClientDone = (verified: boolean, status?: number, message?: string, headers?: Record<string, string | number>) => void
+
+/** The request a `'connection'` listener gets: the Poco request, or Node's when attached. */
+export type UpgradeRequest = HTTPServerRequest | IncomingMessage
 
 /** Where a {@link WebSocketServer} listens. */
 export interface ServerAddress {
@@ -47,9 +60,20 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
    * Chooses the subprotocol from those the client offered; false selects none. Default: the
    * first one offered.
    */
-  handleProtocols?: (protocols: Set<string>, request: HTTPServerRequest) => string | false
-  /** Accepts (true) or refuses (false: 401) an upgrade, for origin or credential checks. */
-  verifyClient?: (info: ClientInfo) => boolean | Promise<boolean>
+  handleProtocols?: (protocols: Set<string>, request: UpgradeRequest) => string | false
+  /**
+   * Accepts (true) or refuses (false: 401) an upgrade, for origin or credential checks; with two
+   * parameters it is ws's callback form.
+   */
+  verifyClient?: (info: ClientInfo, done: VerifyClientDone) => boolean | Promise<boolean> | void
+  /**
+   * Attach to this Node `http.Server` (Express's `app.listen()`, Fastify's `fastify.server`):
+   * its `'upgrade'` requests for this server's `path` become connections. See README, "Attach
+   * to a Node server".
+   */
+  server?: NodeHTTPServer
+  /** No server of its own: the application calls {@link WebSocketServer.handleUpgrade}. */
+  noServer?: boolean
   /** Keep the open sockets in `clients`. Default true. */
   clientTracking?: boolean
   /** HTTP limits and timeouts of the underlying server. */
@@ -68,14 +92,25 @@ export class WebSocketServer extends EventEmitter {
   /** The open sockets (with `clientTracking`). */
   readonly clients = new Set<MessageWebSocket>()
   private readonly options: WebSocketServerOptions
-  private readonly server: HTTPServer
+  private readonly server: HTTPServer | null = null
   private readonly host: string
   private listening = false
+  /** Attached mode: detaches the listeners put on the user's server. */
+  private detach: (() => void) | null = null
+  private state: 'running' | 'closing' | 'closed' = 'running'
+  /** Node sockets handed to `handleUpgrade`, so that a second call on one throws (as ws). */
+  private readonly upgrading = new WeakSet<Duplex>()
 
   constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
     super()
     this.options = options
     this.host = options.host ?? '0.0.0.0'
+    const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length
+    if (modes > 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified')
+    if (options.server || options.noServer) {
+      if (options.server) this.attachTo(options.server, callback)
+      return
+    }
     const address = new SocketAddress(this.host, options.port ?? 0)
     const { backlog, context } = options
     // Bound when the server starts, so that a busy port is an 'error' event (as in ws).
@@ -84,7 +119,7 @@ export class WebSocketServer extends EventEmitter {
       return backlog === undefined ? new SecureServerSocket(address, context) : new SecureServerSocket(address, backlog, context)
     }
     this.server = new HTTPServer(
-      { createRequestHandler: () => ({ handleRequest: (request, response) => this.handleUpgrade(request, response) }) },
+      { createRequestHandler: () => ({ handleRequest: (request, response) => this.answerUpgrade(request, response) }) },
       openSocket,
       options.params ?? new HTTPServerParams(),
     )
@@ -104,23 +139,139 @@ export class WebSocketServer extends EventEmitter {
     )
   }
 
-  /** Where the server listens (ws's `address()`). */
+  /** Where the server listens (ws's `address()`; the Node server's when attached). */
   address(): ServerAddress {
-    if (!this.listening) throw new InvalidAccessException('The server is not listening')
+    if (this.options.noServer) throw new Error('The server is operating in "noServer" mode')
+    // Node's AddressInfo has the same fields (null before it listens, a string on a pipe).
+    if (this.options.server) return this.options.server.address() as ServerAddress
+    if (!this.listening || !this.server) throw new InvalidAccessException('The server is not listening')
     return { address: this.host, family: this.host.includes(':') ? 'IPv6' : 'IPv4', port: this.server.port() }
   }
 
-  /** Stops accepting connections; open sockets stay open (as ws). `close` follows. */
+  /**
+   * Stops accepting connections; open sockets stay open (as ws), and a Node server it is attached
+   * to is not closed. `close` follows (attached: once the tracked clients are gone); called again
+   * after that, the callback gets ws's `Error('The server is not running')`.
+   */
   close(callback?: (error?: Error) => void): void {
+    if (this.state === 'closed') {
+      if (callback) process.nextTick(callback, new Error('The server is not running'))
+      return
+    }
+    if (callback) this.once('close', () => callback())
+    if (this.state === 'closing') return
+    this.state = 'closing'
+    if (!this.server) {
+      this.detach?.()
+      this.detach = null
+      if (this.clients.size === 0 || this.options.clientTracking === false) process.nextTick(emitClose, this)
+      return
+    }
     void this.server.stop().then(() => {
       this.listening = false
-      callback?.()
-      this.emit('close')
+      emitClose(this)
     })
   }
 
-  private async handleUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
-    const { path, verifyClient, handleProtocols } = this.options
+  /** ws's `shouldHandle`: whether an upgrade request is for this server (its `path`). */
+  shouldHandle(req: IncomingMessage): boolean {
+    const { path } = this.options
+    return path === undefined || (req.url ?? '').split('?')[0] === path
+  }
+
+  /**
+   * ws's `handleUpgrade`, for `noServer` (and used by `server`): validates the upgrade Node's
+   * server read, asks `verifyClient` and `handleProtocols`, emits `'headers'`, answers 101 and
+   * calls back with the connection. A refused upgrade is answered on `socket` as ws answers it.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, callback: (ws: MessageWebSocket, req: IncomingMessage) => void): void {
+    if (this.upgrading.has(socket)) {
+      throw new Error('server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration')
+    }
+    this.upgrading.add(socket)
+    socket.on('error', destroyOnError)
+    const check = checkUpgrade(req)
+    if (check.rejection) {
+      const { status, message, supportedVersion } = check.rejection
+      return abortHandshake(socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
+    }
+    if (!this.shouldHandle(req)) return abortHandshake(socket, 400)
+    const { verifyClient } = this.options
+    if (!verifyClient) return this.completeUpgrade(req, socket, head, check.protocols, callback)
+    const origin = String(req.headers.origin ?? '')
+    const info: ClientInfo = { origin, secure: socket instanceof TLSSocket, req }
+    const verified = (ok: boolean, status = 401, message?: string, headers?: Record<string, string | number>): void => {
+      if (!ok) return abortHandshake(socket, status, message, headers)
+      this.completeUpgrade(req, socket, head, check.protocols, callback)
+    }
+    if (verifyClient.length === 2) return void verifyClient(info, verified)
+    const answer = verifyClient(info, verified)
+    if (typeof answer !== 'object') return verified(answer === true)
+    answer.then(
+      (ok) => process.nextTick(verified, ok),
+      () => process.nextTick(verified, false, 500),
+    )
+  }
+
+  private attachTo(server: NodeHTTPServer, callback?: () => void): void {
+    if (callback) this.once('listening', callback)
+    const onListening = (): boolean => this.emit('listening')
+    const onError = (error: Error): void => {
+      if (this.listenerCount('error') > 0) this.emit('error', error)
+    }
+    const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      // Several servers on one Node server: each takes only its own path (ws's README).
+      if (!this.shouldHandle(req)) return
+      this.handleUpgrade(req, socket, head, (ws) => this.emit('connection', ws, req))
+    }
+    server.on('listening', onListening)
+    server.on('error', onError)
+    server.on('upgrade', onUpgrade)
+    this.detach = () => {
+      server.removeListener('listening', onListening)
+      server.removeListener('error', onError)
+      server.removeListener('upgrade', onUpgrade)
+    }
+  }
+
+  private completeUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    offered: string[],
+    callback: (ws: MessageWebSocket, req: IncomingMessage) => void,
+  ): void {
+    if (!socket.readable || !socket.writable) return void socket.destroy()
+    if (this.state !== 'running') return abortHandshake(socket, 503)
+    if (!canTakeOver(socket)) {
+      return abortHandshake(socket, 501, 'WebSocket upgrades on TLS sockets are not supported yet; serve wss with the context option')
+    }
+    const protocol = this.selectProtocol(new Set(offered), req)
+    const lines = switchingLines(req, protocol)
+    this.emit('headers', lines, req)
+    takeOver(req, socket, head, lines, messageConfig(this.options)).then(
+      (impl) => {
+        const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
+        if (this.options.clientTracking ?? true) this.track(ws)
+        // Outside the promise: a listener's exception is uncaught, as with ws.
+        process.nextTick(callback, ws, req)
+      },
+      (error: unknown) => {
+        if (this.listenerCount('error') > 0) this.emit('error', error)
+      },
+    )
+  }
+
+  /** RFC 6455 §4.2.2: the subprotocol, one the client offered ('' for none). */
+  private selectProtocol(offered: Set<string>, request: UpgradeRequest): string {
+    if (offered.size === 0) return ''
+    const { handleProtocols } = this.options
+    const chosen = handleProtocols ? handleProtocols(offered, request) : offered.values().next().value!
+    return chosen !== false && offered.has(chosen) ? chosen : ''
+  }
+
+  private async answerUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
+    const { path, verifyClient } = this.options
     if (!request.has('Upgrade')) {
       return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
     }
@@ -133,19 +284,11 @@ export class WebSocketServer extends EventEmitter {
     if (path !== undefined && request.getURI().split('?')[0] !== path) {
       return reject(response, HTTPStatus.HTTP_BAD_REQUEST, 'No WebSocket at this path')
     }
-    if (verifyClient && !(await verifyClient({ origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
+    if (verifyClient && !(await verified(verifyClient, { origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
       return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
     }
-    const offered = new Set(request._native.offeredProtocols)
-    let protocol = ''
-    if (offered.size > 0) {
-      const chosen = handleProtocols ? handleProtocols(offered, request) : offered.values().next().value!
-      // RFC 6455 §4.2.2: only one the client offered may be selected.
-      if (chosen !== false && offered.has(chosen)) {
-        protocol = chosen
-        response.set('Sec-WebSocket-Protocol', protocol)
-      }
-    }
+    const protocol = this.selectProtocol(new Set(request._native.offeredProtocols), request)
+    if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
     const socket = await WebSocket._accept(request, response, messageConfig(this.options))
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
     if (this.options.clientTracking ?? true) this.track(ws)
@@ -156,11 +299,29 @@ export class WebSocketServer extends EventEmitter {
   /** Keeps `ws` in `clients` while it is open (a closure of its own: it must not keep the request alive). */
   private track(ws: MessageWebSocket): void {
     this.clients.add(ws)
-    ws.once('close', () => this.clients.delete(ws))
+    ws.once('close', () => {
+      this.clients.delete(ws)
+      if (this.state === 'closing' && !this.server && this.clients.size === 0) process.nextTick(emitClose, this)
+    })
   }
 }
 
-function emitConnection(server: WebSocketServer, ws: MessageWebSocket, request: HTTPServerRequest): void {
+function emitClose(server: WebSocketServer): void {
+  ;(server as unknown as { state: string }).state = 'closed'
+  server.emit('close')
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy()
+}
+
+/** `verifyClient` in either form, as a promise. */
+function verified(verifyClient: NonNullable<WebSocketServerOptions['verifyClient']>, info: ClientInfo): Promise<boolean> {
+  if (verifyClient.length === 2) return new Promise((resolve) => void verifyClient(info, (ok) => resolve(ok)))
+  return Promise.resolve(verifyClient(info, () => {})).then((ok) => ok === true)
+}
+
+function emitConnection(server: WebSocketServer, ws: MessageWebSocket, request: UpgradeRequest): void {
   server.emit('connection', ws, request)
 }
 

@@ -5,6 +5,7 @@
 // napi exports are registered only outside `cfg(test)`, so the test build sees them as unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod attach;
 mod client;
 mod config;
 mod contract;

@@ -8,6 +8,7 @@
 //! permessage-deflate (RFC 7692): negotiation and per-message compression. Nothing here knows
 //! about Node; the binding crate only bridges.
 
+pub mod adopt;
 pub mod auth;
 pub mod client;
 pub mod connection;

@@ -1,0 +1,94 @@
+//! Attaching to Node's own HTTP servers (ws's `server`/`noServer`): Node read the upgrade
+//! request; `checkUpgrade` validates it with the core's rules, and `adoptUpgrade` takes the TCP
+//! connection over by duplicating its descriptor, so the engine runs it like one it accepted.
+
+use bytes::BytesMut;
+use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
+use napi_derive::napi;
+use poco_websocket_core::http::{RequestHead, ResponseHead, Version};
+use poco_websocket_core::{adopt, handshake};
+
+use crate::config::{self, WebSocketConfig};
+use crate::errors::{invalid_argument, to_js, JsError};
+use crate::headers;
+use crate::pump::NativePump;
+use crate::server::UpgradeRejection;
+use crate::socket::NativeWebSocket;
+
+/// What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered.
+#[napi(object)]
+pub struct UpgradeCheck {
+    pub rejection: Option<UpgradeRejection>,
+    pub protocols: Vec<String>,
+}
+
+fn request_head(method: String, uri: String, version: String, header_list: Vec<String>) -> Result<RequestHead, JsError> {
+    // Node gives "1.1" (`IncomingMessage.httpVersion`).
+    let version = Version::parse(&format!("HTTP/{version}")).unwrap_or(Version::HTTP_1_0);
+    Ok(RequestHead { method, uri, version, headers: headers::from_flat(header_list)? })
+}
+
+/// RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`).
+#[napi]
+pub fn check_upgrade(method: String, uri: String, version: String, header_list: Vec<String>) -> Result<UpgradeCheck, JsError> {
+    let head = request_head(method, uri, version, header_list)?;
+    Ok(match handshake::check_request(&head) {
+        Ok(upgrade) => UpgradeCheck { rejection: None, protocols: upgrade.protocols },
+        Err(violation) => UpgradeCheck { rejection: Some(UpgradeRejection::from(&violation)), protocols: Vec::new() },
+    })
+}
+
+/// Takes over the connection on descriptor `fd` (still owned by Node, which must destroy its
+/// socket right after): validates the request, answers 101 with `response_list`'s extra fields
+/// and starts the connection with `buffered` (what Node read past the request). Resolves once
+/// the 101 is written.
+#[napi]
+#[allow(clippy::too_many_arguments)]
+pub fn adopt_upgrade<'env>(
+    env: &'env Env,
+    pump: &NativePump,
+    fd: i32,
+    method: String,
+    uri: String,
+    version: String,
+    request_list: Vec<String>,
+    response_list: Vec<String>,
+    buffered: Buffer,
+    options: Option<WebSocketConfig>,
+) -> Result<PromiseRaw<'env, NativeWebSocket>, JsError> {
+    let head = request_head(method, uri, version, request_list)?;
+    let response = ResponseHead { headers: headers::from_flat(response_list)?, ..ResponseHead::new(head.version, 101) };
+    let socket = duplicate(fd)?;
+    let pump = pump.shared.clone();
+    let id = pump.next_id();
+    let config = config::apply(Default::default(), &options.unwrap_or_default());
+    let placement = pump.placement(env);
+    let (connection, adopted) = adopt::upgrade(&head, response, config, pump.waker(id), placement).map_err(to_js)?;
+    let buffered = BytesMut::from(&buffered[..]);
+    let start = async move {
+        adopted.start(socket, buffered).await;
+        Ok(NativeWebSocket::new(connection, id))
+    };
+    env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+}
+
+#[cfg(unix)]
+fn duplicate(fd: i32) -> Result<std::net::TcpStream, JsError> {
+    use std::os::fd::{AsRawFd, BorrowedFd};
+    if fd < 0 {
+        return Err(invalid_argument("The socket has no descriptor"));
+    }
+    // SAFETY: the descriptor belongs to a live Node socket for the length of this call.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let owned = borrowed.try_clone_to_owned().map_err(|e| invalid_argument(format!("Cannot take the socket over: {e}")))?;
+    let socket = std::net::TcpStream::from(owned);
+    // Only a TCP stream socket may be adopted (a pipe or a UNIX socket would fail later).
+    socket.peer_addr().map_err(|e| invalid_argument(format!("Not a connected TCP socket: {e}")))?;
+    debug_assert!(socket.as_raw_fd() != fd);
+    Ok(socket)
+}
+
+#[cfg(not(unix))]
+fn duplicate(_fd: i32) -> Result<std::net::TcpStream, JsError> {
+    Err(invalid_argument("Taking a Node socket over needs a Unix descriptor"))
+}

@@ -1,0 +1,95 @@
+import type { IncomingMessage } from 'node:http'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { TLSSocket } from 'node:tls'
+
+import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+
+/**
+ * An upgrade request Node's own HTTP server read (ws's `server`/`noServer` mode), checked with the
+ * core's RFC 6455 §4.2.1 rules: why it is refused (ws's status and text), or what it offers.
+ */
+export function checkUpgrade(req: IncomingMessage): ReturnType<typeof native.checkUpgrade> {
+  return call(() => native.checkUpgrade(req.method ?? '', req.url ?? '/', req.httpVersion, req.rawHeaders))
+}
+
+/** The 101's lines as ws's `'headers'` event shows them (the listener may add fields). */
+export function switchingLines(req: IncomingMessage, protocol: string): string[] {
+  const key = String(req.headers['sec-websocket-key'] ?? '').trim()
+  const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${native.computeAccept(key)}`]
+  if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`)
+  return lines
+}
+
+/** Fields the core sets itself on the 101; a listener's copies of them are not sent twice. */
+const CORE_FIELDS = new Set(['upgrade', 'connection', 'sec-websocket-accept'])
+
+function extraFields(lines: string[]): string[] {
+  const flat: string[] = []
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    const name = line.slice(0, colon).trim()
+    if (!CORE_FIELDS.has(name.toLowerCase())) flat.push(name, line.slice(colon + 1).trim())
+  }
+  return flat
+}
+
+/**
+ * Whether the engine can take this Node socket over: a plain TCP socket on Unix, whose descriptor
+ * can be duplicated. A TLSSocket's bytes are encrypted by Node, so its descriptor cannot move.
+ */
+export function canTakeOver(socket: Duplex): boolean {
+  return process.platform !== 'win32' && !(socket instanceof TLSSocket) && typeof descriptor(socket) === 'number'
+}
+
+function descriptor(socket: Duplex): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined
+}
+
+/**
+ * Takes the TCP connection over: the engine duplicates the descriptor, writes the 101 and runs the
+ * connection; Node's socket is then destroyed (never ended, which would shut the shared
+ * connection down). The bytes Node read past the request (`head`, and any still queued in the
+ * socket) go to the engine first, so nothing the client sent early is lost.
+ */
+export async function takeOver(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  lines: string[],
+  config: NativeWebSocketConfig,
+): Promise<NativeWebSocket> {
+  socket.pause()
+  // Node caches the addresses once read: `req.socket.remoteAddress` keeps working after destroy().
+  void (socket as Duplex & { remoteAddress?: string }).remoteAddress
+  void (socket as Duplex & { localAddress?: string }).localAddress
+  const queued = socket.read() as Buffer | null
+  const buffered = queued ? Buffer.concat([head, queued]) : head
+  const started = call(() =>
+    native.adoptUpgrade(pump.native, descriptor(socket)!, req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders, extraFields(lines), buffered, config),
+  )
+  socket.destroy()
+  const impl = await started
+  while (!impl.armStarted()) await pump.wait(impl.id)
+  return impl
+}
+
+/** ws's answer to a refused upgrade, on Node's socket, which is then closed. */
+export function abortHandshake(socket: Duplex, status: number, message?: string, headers?: Record<string, string | number>): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const body = message ?? STATUS_CODES[status] ?? ''
+  const fields: Record<string, string | number> = {
+    Connection: 'close',
+    'Content-Type': 'text/html',
+    'Content-Length': Buffer.byteLength(body),
+    ...headers,
+  }
+  const head = Object.entries(fields).map(([name, value]) => `${name}: ${value}`).join('\r\n')
+  socket.once('finish', () => socket.destroy())
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n\r\n${body}`)
+}
