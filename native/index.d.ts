@@ -9,6 +9,25 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+export declare class NativeBridge {
+  /** The id the pump reports when output waits or input has room again. */
+  get id(): number
+  /** The connection, once (the message API wraps it). */
+  takeSocket(): NativeWebSocket | null
+  /** Bytes the Node socket read; false: stop reading until the pump reports this bridge. */
+  push(bytes: Buffer): boolean
+  /** The Node socket ended or failed. */
+  end(): void
+  /** What the engine wrote since the last call, or null. */
+  take(): Buffer | null
+  /** The engine is done and everything was taken: end the Node socket. */
+  get finished(): boolean
+  /** Whether the Node socket may be read again. */
+  get wantsInput(): boolean
+  /** True when output waits or the engine is done; otherwise arms one report. */
+  arm(): boolean
+}
+
 /** What `connect` resolves to: the response (if any) and either a socket or an error. */
 export declare class NativeHandshake {
   response(): ResponseInfo | null
@@ -216,6 +235,12 @@ export interface BindConfig {
   /** Set for `bind6`: IPV6_V6ONLY to this value, and the address must be IPv6. */
   ipv6Only?: boolean
 }
+
+/**
+ * [`adopt_upgrade`] for a Node socket whose descriptor cannot move: the connection runs over a
+ * [`NativeBridge`] whose bytes JS moves to and from the socket. Resolves once the 101 is queued.
+ */
+export declare function bridgeUpgrade(pump: NativePump, method: string, uri: string, version: string, requestList: Array<string>, responseList: Array<string>, buffered: Buffer, options?: WebSocketConfig | undefined | null): Promise<NativeBridge>
 
 /**
  * Poco's receive into a caller buffer: throws WS_ERR_PAYLOAD_TOO_BIG when a frame of `length`

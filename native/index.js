@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeBridge = nativeBinding.NativeBridge
 module.exports.NativeHandshake = nativeBinding.NativeHandshake
 module.exports.NativeListener = nativeBinding.NativeListener
 module.exports.NativePump = nativeBinding.NativePump
@@ -843,6 +844,7 @@ module.exports.NativeServerRequest = nativeBinding.NativeServerRequest
 module.exports.NativeTlsContext = nativeBinding.NativeTlsContext
 module.exports.NativeWebSocket = nativeBinding.NativeWebSocket
 module.exports.adoptUpgrade = nativeBinding.adoptUpgrade
+module.exports.bridgeUpgrade = nativeBinding.bridgeUpgrade
 module.exports.checkCapacity = nativeBinding.checkCapacity
 module.exports.checkedClosePayload = nativeBinding.checkedClosePayload
 module.exports.checkUpgrade = nativeBinding.checkUpgrade

@@ -11,7 +11,7 @@ import { HTTPServerParams } from './HTTPServerParams'
 import type { HTTPServerRequest } from './HTTPServerRequest'
 import type { HTTPServerResponse } from './HTTPServerResponse'
 import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
-import { abortHandshake, canTakeOver, checkUpgrade, switchingLines, takeOver } from './nodeUpgrade'
+import { abortHandshake, bridge, canTakeOver, checkUpgrade, switchingLines, takeOver } from './nodeUpgrade'
 import { SecureServerSocket } from './SecureServerSocket'
 import { ServerSocket } from './ServerSocket'
 import { SocketAddress } from './SocketAddress'
@@ -243,13 +243,11 @@ export class WebSocketServer extends EventEmitter {
   ): void {
     if (!socket.readable || !socket.writable) return void socket.destroy()
     if (this.state !== 'running') return abortHandshake(socket, 503)
-    if (!canTakeOver(socket)) {
-      return abortHandshake(socket, 501, 'WebSocket upgrades on TLS sockets are not supported yet; serve wss with the context option')
-    }
     const protocol = this.selectProtocol(new Set(offered), req)
     const lines = switchingLines(req, protocol)
     this.emit('headers', lines, req)
-    takeOver(req, socket, head, lines, messageConfig(this.options)).then(
+    const connect = canTakeOver(socket) ? takeOver : bridge
+    connect(req, socket, head, lines, messageConfig(this.options)).then(
       (impl) => {
         const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
         if (this.options.clientTracking ?? true) this.track(ws)

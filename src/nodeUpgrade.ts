@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 
+import type * as Native from '../native/index'
 import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 
 /**
@@ -40,6 +41,8 @@ function extraFields(lines: string[]): string[] {
  * can be duplicated. A TLSSocket's bytes are encrypted by Node, so its descriptor cannot move.
  */
 export function canTakeOver(socket: Duplex): boolean {
+  // POCO_WS_ATTACH=bridge bridges every socket (the path Windows takes), for tests and comparison.
+  if (process.env.POCO_WS_ATTACH === 'bridge') return false
   return process.platform !== 'win32' && !(socket instanceof TLSSocket) && typeof descriptor(socket) === 'number'
 }
 
@@ -74,6 +77,53 @@ export async function takeOver(
   const impl = await started
   while (!impl.armStarted()) await pump.wait(impl.id)
   return impl
+}
+
+/**
+ * For a socket the engine cannot take over (TLS, Windows): the connection runs over a bridge, and
+ * this moves the bytes: what Node's socket reads goes in (reading pauses while the engine is 1 MiB
+ * behind), what the engine writes goes out through `socket.write` (waiting for `'drain'`), and
+ * the socket is ended once the engine is done.
+ */
+export async function bridge(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  lines: string[],
+  config: NativeWebSocketConfig,
+): Promise<NativeWebSocket> {
+  socket.pause()
+  const queued = socket.read() as Buffer | null
+  const buffered = queued ? Buffer.concat([head, queued]) : head
+  const link = await call(() =>
+    native.bridgeUpgrade(pump.native, req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders, extraFields(lines), buffered, config),
+  )
+  const impl = link.takeSocket()!
+  socket.on('data', (chunk: Buffer) => {
+    if (!link.push(chunk)) socket.pause()
+  })
+  const end = (): void => link.end()
+  socket.on('end', end)
+  socket.on('close', end)
+  socket.on('error', end)
+  socket.resume()
+  void carryOutput(link, socket)
+  while (!impl.armStarted()) await pump.wait(impl.id)
+  return impl
+}
+
+async function carryOutput(link: Native.NativeBridge, socket: Duplex): Promise<void> {
+  for (;;) {
+    for (let chunk = link.take(); chunk; chunk = link.take()) {
+      if (!socket.write(chunk) && !socket.destroyed) await new Promise((resolve) => socket.once('drain', resolve).once('close', resolve))
+    }
+    if (socket.isPaused() && link.wantsInput && !socket.destroyed) socket.resume()
+    if (link.finished || socket.destroyed) {
+      socket.end()
+      return
+    }
+    if (!link.arm()) await pump.wait(link.id)
+  }
 }
 
 /** ws's answer to a refused upgrade, on Node's socket, which is then closed. */

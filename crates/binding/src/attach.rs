@@ -6,8 +6,9 @@ use bytes::BytesMut;
 use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
 use napi_derive::napi;
 use poco_websocket_core::http::{RequestHead, ResponseHead, Version};
-use poco_websocket_core::{adopt, handshake};
+use poco_websocket_core::{adopt, bridge, handshake};
 
+use crate::bridge::NativeBridge;
 use crate::config::{self, WebSocketConfig};
 use crate::errors::{invalid_argument, to_js, JsError};
 use crate::headers;
@@ -68,6 +69,38 @@ pub fn adopt_upgrade<'env>(
     let start = async move {
         adopted.start(socket, buffered).await;
         Ok(NativeWebSocket::new(connection, id))
+    };
+    env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+}
+
+/// [`adopt_upgrade`] for a Node socket whose descriptor cannot move: the connection runs over a
+/// [`NativeBridge`] whose bytes JS moves to and from the socket. Resolves once the 101 is queued.
+#[napi]
+#[allow(clippy::too_many_arguments)]
+pub fn bridge_upgrade<'env>(
+    env: &'env Env,
+    pump: &NativePump,
+    method: String,
+    uri: String,
+    version: String,
+    request_list: Vec<String>,
+    response_list: Vec<String>,
+    buffered: Buffer,
+    options: Option<WebSocketConfig>,
+) -> Result<PromiseRaw<'env, NativeBridge>, JsError> {
+    let head = request_head(method, uri, version, request_list)?;
+    let response = ResponseHead { headers: headers::from_flat(response_list)?, ..ResponseHead::new(head.version, 101) };
+    let pump = pump.shared.clone();
+    let id = pump.next_id();
+    let bridge_id = pump.next_id();
+    let config = config::apply(Default::default(), &options.unwrap_or_default());
+    // The runtime threads carry it: the reactor drives only sockets of its own.
+    let (connection, adopted) = adopt::upgrade(&head, response, config, pump.waker(id), Default::default()).map_err(to_js)?;
+    let (stream, handle) = bridge::pair(pump.waker(bridge_id));
+    let buffered = BytesMut::from(&buffered[..]);
+    let start = async move {
+        adopted.start_stream(stream, buffered).await;
+        Ok(NativeBridge { handle, socket: Some(NativeWebSocket::new(connection, id)), id: bridge_id })
     };
     env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
 }

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(dead_code))]
 
 mod attach;
+mod bridge;
 mod client;
 mod config;
 mod contract;

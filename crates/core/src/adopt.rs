@@ -4,7 +4,7 @@
 //! goes out on the adopted socket, followed by the connection.
 
 use bytes::BytesMut;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::connection::{Connection, ConnectionConfig, Placement, Starter, Wake};
@@ -47,6 +47,18 @@ impl Adopted {
         };
         match started.await {
             Ok(tcp) => self.starter.start_tcp(tcp, buffered),
+            Err(error) => self.starter.fail(error.into()),
+        }
+    }
+
+    /// [`start`](Self::start) on a stream that is not a TCP socket of ours (a
+    /// [`crate::bridge`] to a socket the caller keeps). Must run on a tokio runtime.
+    pub async fn start_stream<S>(self, mut stream: S, buffered: BytesMut)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        match stream.write_all(&self.answer).await {
+            Ok(()) => self.starter.start(stream, buffered),
             Err(error) => self.starter.fail(error.into()),
         }
     }

@@ -10,6 +10,7 @@
 
 pub mod adopt;
 pub mod auth;
+pub mod bridge;
 pub mod client;
 pub mod connection;
 pub mod decoder;
