@@ -30,5 +30,9 @@ export {
   type MessageClientOptions,
   type MessageProxyOptions,
   type MessageSocketOptions,
+  type SendOptions,
 } from './src/MessageWebSocket'
+export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType'
+export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
+export { createWebSocketStream } from './src/createWebSocketStream'
 export { WebSocketServer, type ClientInfo, type ServerAddress, type WebSocketServerOptions } from './src/WebSocketServer'
