@@ -123,6 +123,7 @@ test('addEventListener / removeEventListener / on<type>: ws event objects, once,
   t.is(close.code, 4000)
   t.is(close.reason, 'asked')
   t.true(close.wasClean)
+  t.deepEqual(Object.keys(close), [], 'no own enumerable fields, as ws')
   await stop()
 })
 
@@ -160,9 +161,11 @@ test('url, protocol, extensions, isPaused, readyState', async (t) => {
   ws.resume()
   t.false(ws.isPaused)
   reference.terminate()
-  ws.close()
+  const closed = new Promise<CloseEvent>((resolve) => ws.addEventListener('close', resolve))
+  ws.close(1000, 'bye')
   t.is(ws.readyState, ws.CLOSING)
-  await once(ws, 'close')
+  const close = await closed
+  t.deepEqual([close.code, close.reason, close.wasClean], [1000, 'bye', true], 'our close handshake completed')
   t.is(ws.readyState, ws.CLOSED)
   await stop()
 })

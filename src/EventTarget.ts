@@ -2,11 +2,14 @@
 // over the EventEmitter events. Event objects have ws's shapes, with read-only enumerable fields.
 import type { EventEmitter } from 'node:events'
 
+/** Where the dispatcher puts the socket: a symbol key, so events have no own enumerable fields (as ws's). */
+const TARGET = Symbol('target')
+
 /** An `open` event (and the base of the others): its `type` and the socket as `target`. */
 export class Event {
   #type: string
   /** @internal Set when dispatched. */
-  _target: unknown = null
+  [TARGET]: unknown = null
 
   constructor(type: string) {
     this.#type = type
@@ -14,7 +17,7 @@ export class Event {
 
   /** The socket the event came from. */
   get target(): unknown {
-    return this._target
+    return this[TARGET]
   }
 
   /** The event's name ('open', 'message', 'close', 'error'). */
@@ -129,7 +132,7 @@ function addListener(source: EventSource, type: string, listener: unknown, once:
   if (!attribute && source.listeners(type).some((l) => (l as Wrapper)[LISTENER] === listener && !(l as Wrapper)[ATTRIBUTE])) return
   const wrapper: Wrapper = function (this: EventSource, ...args: unknown[]) {
     const event = makeEvent(this, type, args)!
-    event._target = this
+    event[TARGET] = this
     if (typeof listener === 'object' && listener !== null && 'handleEvent' in listener) {
       ;(listener as { handleEvent(event: Event): void }).handleEvent(event)
     } else (listener as (this: unknown, event: Event) => void).call(this, event)
