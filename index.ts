@@ -30,7 +30,11 @@ export {
   type MessageClientOptions,
   type MessageProxyOptions,
   type MessageSocketOptions,
+  type SendOptions,
 } from './src/MessageWebSocket'
+export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType'
+export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
+export { createWebSocketStream } from './src/createWebSocketStream'
 export {
   WebSocketServer,
   type ClientInfo,

@@ -10,6 +10,8 @@ import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
 import { HTTPResponse } from './HTTPResponse'
 import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
+import { binaryMessage, isBinaryType, type BinaryType } from './binaryType'
+import { defineEventTarget, type CloseEvent, type ErrorEvent, type Event, type EventListener, type MessageEvent } from './EventTarget'
 
 /** The message API's defaults, from the core's one table (README, "Defaults"). */
 const DEFAULTS = native.messageDefaults()
@@ -67,6 +69,18 @@ export interface MessageProxyOptions {
   password?: string
 }
 
+/** The options of `send`, as ws's (`compress` and `mask` are taken and ignored: see the README). */
+export interface SendOptions {
+  /** Send as binary (default: unless `data` is a string). */
+  binary?: boolean
+  /** Whether this is the message's last fragment (default true). */
+  fin?: boolean
+  /** ws's per-message compression switch; no deflate yet, so ignored. */
+  compress?: boolean
+  /** ws's masking switch; the runtime masks exactly the client's frames, so ignored. */
+  mask?: boolean
+}
+
 /** What `for await (const message of socket)` yields. */
 export interface Message {
   /** The payload (text messages as UTF-8 bytes, as ws). */
@@ -75,10 +89,18 @@ export interface Message {
   isBinary: boolean
 }
 
-/** What `send`, `ping` and `pong` take: a string is sent as UTF-8. */
-export type Data = string | Buffer | ArrayBuffer | ArrayBufferView
+/**
+ * What `send`, `ping` and `pong` take: a string is sent as UTF-8, a number as its string, and
+ * `undefined` or `null` as an empty payload (as ws).
+ */
+export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | null | undefined
+
+/** ws's names of the ready states, for its error messages. */
+const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']
 
 const EMPTY = Buffer.alloc(0)
+/** Every message as a Buffer, whatever the binaryType: what async iteration yields. */
+const RAW_MESSAGE = Symbol('rawMessage')
 /** A held end of input (flags), and its payload when it failed. */
 const HELD_END = -1
 const FAILED = Buffer.alloc(0)
@@ -93,27 +115,47 @@ const ITERATOR_HIGH_WATER = DEFAULTS.iteratorHighWater
  * peer's CLOSE, sends keepalive PINGs and drops silent peers; messages reach JS in batches.
  */
 export class MessageWebSocket extends EventEmitter {
+  // The ready states are defined below the class, as ws has them: read-only, non-configurable
+  // and enumerable, on the class and on the prototype (class fields would be own, writable).
   /** readyState: the client handshake is in progress. */
-  static readonly CONNECTING = 0
+  declare static readonly CONNECTING: 0
   /** readyState: messages flow both ways. */
-  static readonly OPEN = 1
+  declare static readonly OPEN: 1
   /** readyState: a CLOSE was sent or received; waiting for the close handshake to end. */
-  static readonly CLOSING = 2
+  declare static readonly CLOSING: 2
   /** readyState: TCP is closed. */
-  static readonly CLOSED = 3
+  declare static readonly CLOSED: 3
   /** {@link MessageWebSocket.CONNECTING} on the instance, as ws has it. */
-  readonly CONNECTING = 0
+  declare readonly CONNECTING: 0
   /** {@link MessageWebSocket.OPEN} on the instance. */
-  readonly OPEN = 1
+  declare readonly OPEN: 1
   /** {@link MessageWebSocket.CLOSING} on the instance. */
-  readonly CLOSING = 2
+  declare readonly CLOSING: 2
   /** {@link MessageWebSocket.CLOSED} on the instance. */
-  readonly CLOSED = 3
+  declare readonly CLOSED: 3
 
-  /** The URL this client connected to ('' on the server side). */
-  readonly url: string
+  // The WHATWG-style surface, defined on the prototype by defineEventTarget (as ws's).
+  /** ws's `addEventListener`: 'open', 'message', 'close' and 'error' with ws's event objects. */
+  declare addEventListener: {
+    (type: 'message', listener: EventListener<MessageEvent>, options?: { once?: boolean }): void
+    (type: 'close', listener: EventListener<CloseEvent>, options?: { once?: boolean }): void
+    (type: 'error', listener: EventListener<ErrorEvent>, options?: { once?: boolean }): void
+    (type: 'open', listener: EventListener<Event>, options?: { once?: boolean }): void
+  }
+  /** Removes a listener added with `addEventListener`. */
+  declare removeEventListener: (type: 'open' | 'message' | 'close' | 'error', listener: EventListener<never>) => void
+  /** The `open` attribute listener (null for none). */
+  declare onopen: ((this: MessageWebSocket, event: Event) => void) | null
+  /** The `message` attribute listener. */
+  declare onmessage: ((this: MessageWebSocket, event: MessageEvent) => void) | null
+  /** The `close` attribute listener. */
+  declare onclose: ((this: MessageWebSocket, event: CloseEvent) => void) | null
+  /** The `error` attribute listener. */
+  declare onerror: ((this: MessageWebSocket, event: ErrorEvent) => void) | null
+
+  private readonly address: string
   private impl: NativeWebSocket | null = null
-  private state = MessageWebSocket.CONNECTING
+  private state: number = MessageWebSocket.CONNECTING
   private selectedProtocol = ''
   private options: MessageSocketOptions = {}
   private paused = false
@@ -125,6 +167,11 @@ export class MessageWebSocket extends EventEmitter {
   private buffered = 0
   private closeCode = 1006
   private closeReason: Buffer = EMPTY
+  private kind: BinaryType = 'nodebuffer'
+  /** The peer's CLOSE arrived (the runtime answers it): the close handshake was done. */
+  private closeReceived = false
+  /** Bytes given to send, ping and pong after the socket left OPEN (ws counts them). */
+  private afterClose = 0
   /** @internal For the outbox (see `Sender`). */
   _id = 0
   /** @internal */
@@ -145,7 +192,7 @@ export class MessageWebSocket extends EventEmitter {
   ) {
     super()
     if (url === ATTACH) {
-      this.url = ''
+      this.address = ''
       return
     }
     if (protocols !== undefined && typeof protocols === 'object' && !Array.isArray(protocols)) {
@@ -153,7 +200,7 @@ export class MessageWebSocket extends EventEmitter {
       protocols = undefined
     }
     const target = new URL(String(url))
-    this.url = target.href
+    this.address = target.href
     const offered = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols]
     // After the caller had the chance to add its listeners, as with ws.
     queueMicrotask(() => void this.connect(target, offered, options))
@@ -183,6 +230,21 @@ export class MessageWebSocket extends EventEmitter {
     return ws
   }
 
+  /** The URL this client connected to ('' on the server side). */
+  get url(): string {
+    return this.address
+  }
+
+  /** The negotiated extensions, as in Sec-WebSocket-Extensions ('' : none are implemented yet). */
+  get extensions(): string {
+    return ''
+  }
+
+  /** @internal For CloseEvent.wasClean. */
+  get _wasClean(): boolean {
+    return this.closeReceived
+  }
+
   /** CONNECTING, OPEN, CLOSING or CLOSED (ws's numbers). */
   get readyState(): number {
     return this.state
@@ -193,14 +255,25 @@ export class MessageWebSocket extends EventEmitter {
     return this.selectedProtocol
   }
 
-  /** Bytes accepted by `send` and not yet written to the socket. */
+  /**
+   * Bytes accepted by `send` and not yet written to the socket, plus (as ws and the WHATWG
+   * spec) what was given to send after the socket left OPEN.
+   */
   get bufferedAmount(): number {
-    return this.impl && !this.impl.closed ? this.impl.bufferedAmount + this.pending : 0
+    return (this.impl && !this.impl.closed ? this.impl.bufferedAmount + this.pending : 0) + this.afterClose
   }
 
-  /** ws's only binary type: payloads are Node Buffers. */
-  get binaryType(): 'nodebuffer' {
-    return 'nodebuffer'
+  /**
+   * How binary messages reach `message` listeners: 'nodebuffer' (a Buffer, the default),
+   * 'arraybuffer', 'fragments' (an array of Buffers: one, as messages arrive joined) or 'blob'
+   * (where Node has Blob). Other values are ignored, as ws. Text messages stay Buffers.
+   */
+  get binaryType(): BinaryType {
+    return this.kind
+  }
+
+  set binaryType(type: BinaryType) {
+    if (isBinaryType(type)) this.kind = type
   }
 
   /** Whether `pause()` is in effect. */
@@ -213,24 +286,61 @@ export class MessageWebSocket extends EventEmitter {
    * Returns false when the write buffer is over the high-water mark (wait for `drain`).
    * `callback` runs once the message is in the write buffer, or with the error.
    */
-  send(data: Data, options?: { binary?: boolean; fin?: boolean } | ((error?: Error) => void), callback?: (error?: Error) => void): boolean {
+  send(data: Data, callback?: (error?: Error) => void): boolean
+  send(data: Data, options?: SendOptions, callback?: (error?: Error) => void): boolean
+  send(data: Data, options?: SendOptions | ((error?: Error) => void), callback?: (error?: Error) => void): boolean {
     if (typeof options === 'function') {
       callback = options
       options = {}
     }
+    if (typeof data === 'number') data = String(data)
+    if (this.state !== MessageWebSocket.OPEN) return this.notOpen(data, callback)
     const binary = options?.binary ?? typeof data !== 'string'
     const opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
     return this.sendFrame(opcode, toBytes(data), callback, options?.fin ?? true)
   }
 
-  /** Sends a PING (at most 125 bytes of payload). */
-  ping(data: Data = EMPTY, callback?: (error?: Error) => void): void {
-    this.sendFrame(FrameOpcodes.FRAME_OP_PING, controlPayload(data), callback)
+  /**
+   * Sends a PING (at most 125 bytes of payload). ws's `ping(data, mask, cb)` forms are taken;
+   * `mask` is ignored: the runtime masks every client frame and no server frame (RFC 6455 §5.1).
+   */
+  ping(data?: Data | ((error?: Error) => void), mask?: boolean | ((error?: Error) => void), callback?: (error?: Error) => void): void {
+    this.control(FrameOpcodes.FRAME_OP_PING, data, mask, callback)
   }
 
-  /** Sends an unsolicited PONG (PINGs are answered by the runtime already). */
-  pong(data: Data = EMPTY, callback?: (error?: Error) => void): void {
-    this.sendFrame(FrameOpcodes.FRAME_OP_PONG, controlPayload(data), callback)
+  /** Sends an unsolicited PONG (PINGs are answered by the runtime already); as `ping` otherwise. */
+  pong(data?: Data | ((error?: Error) => void), mask?: boolean | ((error?: Error) => void), callback?: (error?: Error) => void): void {
+    this.control(FrameOpcodes.FRAME_OP_PONG, data, mask, callback)
+  }
+
+  private control(
+    opcode: number,
+    data: Data | ((error?: Error) => void),
+    mask: boolean | ((error?: Error) => void) | undefined,
+    callback: ((error?: Error) => void) | undefined,
+  ): void {
+    if (typeof data === 'function') {
+      callback = data
+      data = undefined
+    } else if (typeof mask === 'function') callback = mask
+    if (typeof data === 'number') data = String(data)
+    if (this.state !== MessageWebSocket.OPEN) {
+      this.notOpen(data, callback)
+      return
+    }
+    this.sendFrame(opcode, controlPayload(data), callback)
+  }
+
+  /**
+   * ws's behaviour for sends outside OPEN: while connecting they throw; after close the bytes
+   * count in `bufferedAmount` and the callback gets the error.
+   */
+  private notOpen(data: Data, callback?: (error?: Error) => void): false {
+    const error = new InvalidSocketException(`WebSocket is not open: readyState ${this.state} (${READY_STATES[this.state]})`)
+    if (this.state === MessageWebSocket.CONNECTING) throw error
+    if (data) this.afterClose += toBytes(data).length
+    if (callback) process.nextTick(callback, error)
+    return false
   }
 
   /**
@@ -312,7 +422,7 @@ export class MessageWebSocket extends EventEmitter {
       done = true
       notify()
     }
-    this.on('message', onMessage)
+    this.on(RAW_MESSAGE, onMessage)
     this.on('error', onError)
     this.on('close', onClose)
     try {
@@ -328,7 +438,7 @@ export class MessageWebSocket extends EventEmitter {
         await new Promise<void>((resolve) => (wake = resolve))
       }
     } finally {
-      this.off('message', onMessage)
+      this.off(RAW_MESSAGE, onMessage)
       this.off('error', onError)
       this.off('close', onClose)
       this.resume()
@@ -377,12 +487,7 @@ export class MessageWebSocket extends EventEmitter {
   }
 
   private sendFrame(opcode: number, payload: Uint8Array, callback?: (error?: Error) => void, fin = true): boolean {
-    if (this.state !== MessageWebSocket.OPEN || !this.impl) {
-      const error = new InvalidSocketException(`WebSocket is not open: readyState ${this.state}`)
-      if (this.state === MessageWebSocket.CONNECTING) throw error
-      if (callback) process.nextTick(callback, error)
-      return false
-    }
+    if (!this.impl) return this.notOpen(EMPTY, callback)
     this.pending += payload.length
     // May flush at once (a large payload), which calls afterFlush.
     pump.outbox.send(this._id, (fin ? FrameFlags.FRAME_FLAG_FIN : 0) | opcode, payload, this)
@@ -439,6 +544,7 @@ export class MessageWebSocket extends EventEmitter {
   private deliverFrame(flags: number, payload: Buffer): void {
     switch (flags & FrameOpcodes.FRAME_OP_BITMASK) {
       case FrameOpcodes.FRAME_OP_TEXT:
+        this.emit(RAW_MESSAGE, payload, false)
         this.emit('message', payload, false)
         break
       case FrameOpcodes.FRAME_OP_PING:
@@ -450,11 +556,13 @@ export class MessageWebSocket extends EventEmitter {
       case FrameOpcodes.FRAME_OP_CLOSE:
         // The runtime has answered it; `close` is emitted when TCP is closed.
         ;({ code: this.closeCode, reason: this.closeReason } = native.parseClose(payload))
+        this.closeReceived = true
         this.state = MessageWebSocket.CLOSING
         break
       default:
         // Binary, and with strict checks off whatever else the peer sent.
-        this.emit('message', payload, true)
+        this.emit(RAW_MESSAGE, payload, true)
+        this.emit('message', this.kind === 'nodebuffer' ? payload : binaryMessage(payload, this.kind), true)
     }
   }
 
@@ -512,6 +620,16 @@ export class MessageWebSocket extends EventEmitter {
 /** Marks the internal constructor call that attaches an existing connection. */
 const ATTACH: unique symbol = Symbol('attach')
 
+for (const [index, name] of READY_STATES.entries()) {
+  Object.defineProperty(MessageWebSocket, name, { enumerable: true, value: index })
+  Object.defineProperty(MessageWebSocket.prototype, name, { enumerable: true, value: index })
+}
+// ws's getters are enumerable on the prototype (class accessors are not by default).
+for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'protocol', 'readyState', 'url']) {
+  Object.defineProperty(MessageWebSocket.prototype, name, { enumerable: true })
+}
+defineEventTarget(MessageWebSocket.prototype)
+
 /** The session for `target` (ws: or wss:), with TLS and proxy settings from `options`. */
 function clientSession(target: URL, options: MessageClientOptions): HTTPClientSession {
   const host = target.hostname.replace(/^\[|\]$/g, '')
@@ -554,6 +672,8 @@ export function messageConfig(options: MessageSocketOptions): NativeWebSocketCon
 }
 
 function toBytes(data: Data): Uint8Array {
+  if (data === undefined || data === null) return EMPTY
+  if (typeof data === 'number') data = String(data)
   if (typeof data === 'string') return Buffer.from(data)
   if (data instanceof Uint8Array) return data
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
