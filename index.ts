@@ -35,6 +35,7 @@ export {
 export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType'
 export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
 export { createWebSocketStream } from './src/createWebSocketStream'
+export type { PublishData, PublishOptions } from './src/topics'
 export {
   WebSocketServer,
   type ClientInfo,

@@ -138,6 +138,24 @@ export declare class NativeTlsContext {
   get server(): boolean
 }
 
+export declare class NativeTopics {
+  constructor()
+  /** False when the socket already was subscribed; throws for a bad topic or too many. */
+  subscribe(socket: NativeWebSocket, topic: string): boolean
+  unsubscribe(id: number, topic: string): boolean
+  unsubscribeAll(id: number): void
+  isSubscribed(id: number, topic: string): boolean
+  topicsOf(id: number): Array<string>
+  subscriberCount(topic: string): number
+  /** Publishes missed by slow subscribers since the server started. */
+  get dropped(): number
+  /**
+   * Sends `payload` as one text or binary message to every subscriber of `topic` but
+   * socket `except`.
+   */
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null): PublishResult
+}
+
 export declare class NativeWebSocket {
   /** The id the pump reports when this socket becomes ready. */
   get id(): number
@@ -358,6 +376,13 @@ export interface NativeErrorInfo {
 
 /** A received CLOSE's code (1005 when none, §7.1.5) and reason. */
 export declare function parseClose(payload: Uint8Array): CloseInfo
+
+/** What one publish did. */
+export interface PublishResult {
+  delivered: number
+  /** Subscribers too far behind (or closing) to take it. */
+  dropped: number
+}
 
 /** Poco's `HTTPResponse::getReasonForStatus`. */
 export declare function reasonFor(status: number): string

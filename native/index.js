@@ -842,6 +842,7 @@ module.exports.NativePump = nativeBinding.NativePump
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.NativeServerRequest = nativeBinding.NativeServerRequest
 module.exports.NativeTlsContext = nativeBinding.NativeTlsContext
+module.exports.NativeTopics = nativeBinding.NativeTopics
 module.exports.NativeWebSocket = nativeBinding.NativeWebSocket
 module.exports.adoptUpgrade = nativeBinding.adoptUpgrade
 module.exports.bridgeUpgrade = nativeBinding.bridgeUpgrade

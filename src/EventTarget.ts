@@ -33,6 +33,7 @@ export class MessageEvent extends Event {
     super(type)
     this.#data = options.data === undefined ? null : options.data
   }
+  /** The message: a string for text, binary data in the socket's `binaryType`. */
   get data(): unknown {
     return this.#data
   }
@@ -49,12 +50,15 @@ export class CloseEvent extends Event {
     this.#reason = options.reason ?? ''
     this.#wasClean = options.wasClean ?? false
   }
+  /** The close code (1005 when the CLOSE had none, 1006 when there was none). */
   get code(): number {
     return this.#code
   }
+  /** The close reason. */
   get reason(): string {
     return this.#reason
   }
+  /** Whether the close handshake completed (both CLOSE frames). */
   get wasClean(): boolean {
     return this.#wasClean
   }
@@ -69,9 +73,11 @@ export class ErrorEvent extends Event {
     this.#error = options.error === undefined ? null : options.error
     this.#message = options.message ?? ''
   }
+  /** The error that occurred. */
   get error(): unknown {
     return this.#error
   }
+  /** The error's message. */
   get message(): string {
     return this.#message
   }
@@ -88,7 +94,12 @@ for (const [proto, names] of [
 }
 
 /** A listener: a function called with the socket as `this`, or an object with `handleEvent`. */
-export type EventListener<E extends Event = Event> = ((this: unknown, event: E) => void) | { handleEvent(event: E): void }
+export type EventListener<E extends Event = Event> =
+  | ((this: unknown, event: E) => void)
+  | {
+      /** Called with the event. */
+      handleEvent(event: E): void
+    }
 
 /** Marks the wrapper of an `on<type>` attribute, and links a wrapper to the listener it calls. */
 const ATTRIBUTE = Symbol('attribute')

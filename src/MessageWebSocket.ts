@@ -9,6 +9,7 @@ import { HTTPSClientSession } from './HTTPSClientSession'
 import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
 import { HTTPResponse } from './HTTPResponse'
+import { Topics, type PublishData, type PublishOptions } from './topics'
 import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
 import { binaryMessage, isBinaryType, type BinaryType } from './binaryType'
 import { defineEventTarget, type CloseEvent, type ErrorEvent, type Event, type EventListener, type MessageEvent } from './EventTarget'
@@ -155,6 +156,8 @@ export class MessageWebSocket extends EventEmitter {
 
   private readonly address: string
   private impl: NativeWebSocket | null = null
+  /** The topics of the WebSocketServer that accepted this socket (none for a client). */
+  private topics: Topics | null = null
   private state: number = MessageWebSocket.CONNECTING
   private selectedProtocol = ''
   private options: MessageSocketOptions = {}
@@ -272,6 +275,7 @@ export class MessageWebSocket extends EventEmitter {
     return this.kind
   }
 
+  /** Sets how binary messages are delivered; an unknown value is ignored (as ws). */
   set binaryType(type: BinaryType) {
     if (isBinaryType(type)) this.kind = type
   }
@@ -298,6 +302,52 @@ export class MessageWebSocket extends EventEmitter {
     const binary = options?.binary ?? typeof data !== 'string'
     const opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
     return this.sendFrame(opcode, toBytes(data), callback, options?.fin ?? true)
+  }
+
+  /** @internal A WebSocketServer's socket: its topics. */
+  _joinTopics(topics: Topics): void {
+    this.topics = topics
+  }
+
+  /**
+   * Subscribes this socket to `topic` (uWS's and Bun's pub/sub; sockets of a WebSocketServer
+   * only). False when it already was. A closed socket leaves every topic.
+   */
+  subscribe(topic: string): boolean {
+    const impl = this.topicSocket()
+    return call(() => this.topics!.native.subscribe(impl, String(topic)))
+  }
+
+  /** Leaves `topic`; false when it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    return this.topics !== null && this.impl !== null && this.topics.native.unsubscribe(this._id, String(topic))
+  }
+
+  /** Whether this socket is subscribed to `topic`. */
+  isSubscribed(topic: string): boolean {
+    return this.topics !== null && this.impl !== null && this.topics.native.isSubscribed(this._id, String(topic))
+  }
+
+  /** The topics this socket is subscribed to, sorted (uWS's `getTopics`; Bun's `subscriptions`). */
+  getTopics(): string[] {
+    return this.topics && this.impl ? this.topics.native.topicsOf(this._id) : []
+  }
+
+  /** Bun's name for {@link getTopics}. */
+  get subscriptions(): string[] {
+    return this.getTopics()
+  }
+
+  /** Sends to every subscriber of `topic` but this socket; true when at least one got it. */
+  publish(topic: string, data: PublishData, options?: PublishOptions): boolean {
+    this.topicSocket()
+    return this.topics!.publish(topic, data, options, this._id)
+  }
+
+  private topicSocket(): NativeWebSocket {
+    if (!this.topics) throw new InvalidArgumentException('Only sockets of a WebSocketServer have topics')
+    if (!this.impl || this.state !== MessageWebSocket.OPEN) throw new InvalidSocketException()
+    return this.impl
   }
 
   /**
@@ -609,6 +659,7 @@ export class MessageWebSocket extends EventEmitter {
     if (impl) {
       // Sends made before close() or terminate() still go out (while the pump still knows it).
       pump.outbox.flush()
+      this.topics?.native.unsubscribeAll(impl.id)
       pump.unlisten(impl.id)
       pump.release()
       impl.close()

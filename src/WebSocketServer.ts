@@ -15,6 +15,7 @@ import { abortHandshake, bridge, canTakeOver, checkUpgrade, switchingLines, take
 import { SecureServerSocket } from './SecureServerSocket'
 import { ServerSocket } from './ServerSocket'
 import { SocketAddress } from './SocketAddress'
+import { Topics, type PublishData, type PublishOptions } from './topics'
 import { WebSocket } from './WebSocket'
 
 /**
@@ -100,6 +101,7 @@ export class WebSocketServer extends EventEmitter {
   private state: 'running' | 'closing' | 'closed' = 'running'
   /** Node sockets handed to `handleUpgrade`, so that a second call on one throws (as ws). */
   private readonly upgrading = new WeakSet<Duplex>()
+  private readonly topics = new Topics()
 
   constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
     super()
@@ -171,6 +173,24 @@ export class WebSocketServer extends EventEmitter {
       this.listening = false
       emitClose(this)
     })
+  }
+
+  /**
+   * Sends to every subscriber of `topic` (uWS's `app.publish`, Bun's `server.publish`): one
+   * native call; the frame is encoded once. True when at least one subscriber got it.
+   */
+  publish(topic: string, data: PublishData, options?: PublishOptions): boolean {
+    return this.topics.publish(topic, data, options)
+  }
+
+  /** How many sockets are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.topics.native.subscriberCount(String(topic))
+  }
+
+  /** Publishes missed by subscribers too far behind to take them, since the server started. */
+  get droppedPublishes(): number {
+    return this.topics.native.dropped
   }
 
   /** ws's `shouldHandle`: whether an upgrade request is for this server (its `path`). */
@@ -250,6 +270,7 @@ export class WebSocketServer extends EventEmitter {
     connect(req, socket, head, lines, messageConfig(this.options)).then(
       (impl) => {
         const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
+        ws._joinTopics(this.topics)
         if (this.options.clientTracking ?? true) this.track(ws)
         // Outside the promise: a listener's exception is uncaught, as with ws.
         process.nextTick(callback, ws, req)
@@ -289,6 +310,7 @@ export class WebSocketServer extends EventEmitter {
     if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
     const socket = await WebSocket._accept(request, response, messageConfig(this.options))
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
+    ws._joinTopics(this.topics)
     if (this.options.clientTracking ?? true) this.track(ws)
     // Outside the request handler's promise: a listener's exception is uncaught, as with ws.
     process.nextTick(emitConnection, this, ws, request)

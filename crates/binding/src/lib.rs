@@ -21,6 +21,7 @@ mod reactor;
 mod server;
 mod socket;
 mod tls;
+mod topics;
 
 /// The tokio runtime the connections run on: `POCO_WS_THREADS` worker threads, else the
 /// measured default.

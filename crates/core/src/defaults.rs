@@ -85,3 +85,12 @@ pub const DEFLATE_THRESHOLD: usize = 1024;
 pub const DEFLATE_LEVEL: u8 = 6;
 /// permessage-deflate zlib memLevel (zlib's and Node's default).
 pub const DEFLATE_MEM_LEVEL: u8 = 8;
+
+/// Pub/sub: the longest topic name in bytes (uWS has no bound; a bound keeps a hostile publish
+/// or subscribe from pinning memory).
+pub const MAX_TOPIC_LENGTH: usize = 1024;
+/// Pub/sub: the most topics one socket may subscribe to.
+pub const MAX_TOPICS_PER_SOCKET: usize = 1024;
+/// Pub/sub: a subscriber owing more than this (when it has no `max_backpressure`) misses
+/// publishes until it catches up; each one missed is counted.
+pub const PUBLISH_BACKLOG: usize = 16 * 1024 * 1024;

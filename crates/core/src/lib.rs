@@ -30,6 +30,7 @@ pub mod server;
 pub mod socket;
 pub mod stream;
 pub mod tls;
+pub mod topics;
 pub mod transport;
 
 pub use connection::{Batch, Connection, ConnectionConfig, Lifecycle, Placement, Wake};

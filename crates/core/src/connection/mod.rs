@@ -425,6 +425,35 @@ impl Connection {
         (sent, result.map(|()| buffered))
     }
 
+    /// A server's frame encoded once for every subscriber of a topic ([`crate::topics`]). A
+    /// subscriber owing more than `backlog` bytes (its `max_backpressure` when set, then it is
+    /// dropped as for a send) does not get it: false, counted by the caller.
+    pub fn send_encoded(&self, header: &[u8], payload: &[u8], backlog: usize) -> bool {
+        if self.check_open().is_err() || self.shared.role != Role::Server {
+            return false;
+        }
+        let shared = &self.shared;
+        let mut outbound = lock(&shared.outbound);
+        let configured = shared.settings.max_backpressure();
+        let limit = if configured > 0 { configured } else { backlog };
+        let owed = outbound.backpressure() + header.len() + payload.len();
+        if owed > limit {
+            drop(outbound);
+            // With max_backpressure the peer is taken to be not reading, as for a send; without
+            // it only this publish is skipped.
+            if configured > 0 {
+                shared.drop_peer(Error::Backpressure { owed, limit });
+            }
+            return false;
+        }
+        let queued = outbound.push_encoded(header, payload);
+        drop(outbound);
+        if queued == Some(true) {
+            shared.kick();
+        }
+        queued.is_some()
+    }
+
     /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the
     /// write limit, `None` (Poco's -1) while it is not; the caller must then repeat the call with
     /// the same length (the new buffer and flags are ignored, as in Poco) until it gets the length.

@@ -143,6 +143,20 @@ impl Outbound {
         (Next::Stay, true)
     }
 
+    /// A frame encoded once for many sockets (a publish): appended whole, unless this socket is in
+    /// the middle of a fragmented message (it would be cut in two, §5.4) or may not send data any
+    /// more. `Some(was_empty)` when appended.
+    pub(super) fn push_encoded(&mut self, header: &[u8], payload: &[u8]) -> Option<bool> {
+        if self.sending_fragments || !self.lifecycle.may_send_data() || self.check_sendable().is_err() {
+            return None;
+        }
+        let was_empty = self.buf.is_empty() && self.in_flight == 0;
+        self.buf.reserve(header.len() + payload.len());
+        self.buf.extend_from_slice(header);
+        self.buf.extend_from_slice(payload);
+        Some(was_empty)
+    }
+
     /// The message API's first header byte for a data frame: a fragment after the first one of a
     /// message is a CONTINUATION (§5.4), whatever opcode the caller passed. Control frames pass.
     pub(super) fn message_flags(&mut self, flags: u8) -> Result<u8, Error> {

@@ -1,0 +1,80 @@
+//! `NativeTopics`: one WebSocketServer's pub/sub topics. A publish is one call: the core encodes
+//! the frame once and appends it to every subscriber's write buffer, with no JS per subscriber.
+
+use std::sync::Arc;
+
+use napi::bindgen_prelude::Uint8Array;
+use napi_derive::napi;
+use poco_websocket_core::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
+use poco_websocket_core::topics::Topics;
+
+use crate::errors::{to_js, JsError};
+use crate::socket::NativeWebSocket;
+
+#[napi]
+pub struct NativeTopics {
+    topics: Arc<Topics>,
+}
+
+/// What one publish did.
+#[napi(object)]
+pub struct PublishResult {
+    pub delivered: u32,
+    /// Subscribers too far behind (or closing) to take it.
+    pub dropped: u32,
+}
+
+#[napi]
+impl NativeTopics {
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeTopics { topics: Arc::default() }
+    }
+
+    /// False when the socket already was subscribed; throws for a bad topic or too many.
+    #[napi]
+    pub fn subscribe(&self, socket: &NativeWebSocket, topic: String) -> Result<bool, JsError> {
+        self.topics.subscribe(socket.id(), &socket.connection, &topic).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn unsubscribe(&self, id: u32, topic: String) -> bool {
+        self.topics.unsubscribe(id, &topic)
+    }
+
+    #[napi]
+    pub fn unsubscribe_all(&self, id: u32) {
+        self.topics.unsubscribe_all(id)
+    }
+
+    #[napi]
+    pub fn is_subscribed(&self, id: u32, topic: String) -> bool {
+        self.topics.is_subscribed(id, &topic)
+    }
+
+    #[napi]
+    pub fn topics_of(&self, id: u32) -> Vec<String> {
+        self.topics.topics_of(id)
+    }
+
+    #[napi]
+    pub fn subscriber_count(&self, topic: String) -> u32 {
+        self.topics.subscriber_count(&topic) as u32
+    }
+
+    /// Publishes missed by slow subscribers since the server started.
+    #[napi(getter)]
+    pub fn dropped(&self) -> f64 {
+        self.topics.dropped() as f64
+    }
+
+    /// Sends `payload` as one text or binary message to every subscriber of `topic` but
+    /// socket `except`.
+    #[napi]
+    pub fn publish(&self, topic: String, payload: Uint8Array, binary: bool, except: Option<u32>) -> Result<PublishResult, JsError> {
+        let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
+        let published = self.topics.publish(&topic, flags, &payload, except).map_err(to_js)?;
+        Ok(PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 })
+    }
+}
