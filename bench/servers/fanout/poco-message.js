@@ -1,7 +1,7 @@
-// Fan-out server on our message API, written against the planned pub/sub surface:
-// `ws.subscribe(topic)` and `wss.publish(topic, data, { binary })`. Connections to /publish are
-// publishers; the others subscribe to 'bench' when they connect. While WebSocketServer has no
-// publish() this prints {"unavailable": "..."} and exits with status 3.
+// Fan-out server on our message API's pub/sub: `ws.subscribe(topic)` and
+// `wss.publish(topic, data, { binary })`. Connections to /publish are publishers; the others
+// subscribe to 'bench' when they connect. A build without publish() prints
+// {"unavailable": "..."} and exits with status 3.
 // PORT (0 = any); prints {"ready":true,"server":"poco-message","port":P,"pid":N} once listening.
 'use strict'
 const lib = require('../../../dist/index.js')
