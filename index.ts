@@ -26,6 +26,8 @@ export { WebSocket, type FrameInfo, type ReceivedFrame, type WebSocketOptions } 
 export {
   MessageWebSocket,
   type Data,
+  type HandshakeRequest,
+  type HandshakeResponse,
   type Message,
   type MessageClientOptions,
   type MessageProxyOptions,
