@@ -31,6 +31,7 @@ export {
   type Message,
   type MessageClientOptions,
   type MessageProxyOptions,
+  type RawData,
   type MessageSocketOptions,
   type SendOptions,
 } from './src/MessageWebSocket'

@@ -141,9 +141,10 @@ export interface Message {
 
 /**
  * What `send`, `ping` and `pong` take: a string is sent as UTF-8, a number as its string, and
- * `undefined` or `null` as an empty payload (as ws).
+ * `undefined` or `null` as an empty payload (as ws); an array of Buffers (binaryType 'fragments')
+ * as its bytes joined.
  */
-export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | null | undefined
+export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[] | null | undefined
 
 /** ws's names of the ready states, for its error messages. */
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']
@@ -743,6 +744,41 @@ export class MessageWebSocket extends EventEmitter {
   }
 }
 
+/**
+ * The events' listener types (ws's typings have the same overloads), merged into the class:
+ * TypeScript code written for ws gets typed `data`, `code`… without annotations.
+ */
+/** What a `message` listener is typed to get, as ws's `RawData`. */
+export type RawData = Buffer | ArrayBuffer | Buffer[]
+type Listener<A extends unknown[]> = (this: MessageWebSocket, ...args: A) => void
+interface MessageWebSocketEvents {
+  open: []
+  // ws's RawData: a Blob (binaryType 'blob') is not in ws's typings either.
+  message: [data: RawData, isBinary: boolean]
+  close: [code: number, reason: Buffer]
+  error: [error: Error]
+  ping: [data: Buffer]
+  pong: [data: Buffer]
+  drain: []
+  upgrade: [response: HandshakeResponse]
+  'unexpected-response': [request: HandshakeRequest, response: HandshakeResponse]
+  redirect: [url: string, request: HandshakeRequest]
+}
+type EventMethod<R> = {
+  <K extends keyof MessageWebSocketEvents>(event: K, listener: Listener<MessageWebSocketEvents[K]>): R
+  (event: string | symbol, listener: (...args: any[]) => void): R
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface MessageWebSocket {
+  on: EventMethod<this>
+  once: EventMethod<this>
+  off: EventMethod<this>
+  addListener: EventMethod<this>
+  removeListener: EventMethod<this>
+  prependListener: EventMethod<this>
+  prependOnceListener: EventMethod<this>
+}
+
 /** Marks the internal constructor call that attaches an existing connection. */
 const ATTACH: unique symbol = Symbol('attach')
 
@@ -872,6 +908,8 @@ function toBytes(data: Data): Uint8Array {
   if (data instanceof Uint8Array) return data
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  // binaryType 'fragments' gives arrays of Buffers: echoing one sends the joined bytes.
+  if (Array.isArray(data) && data.every((part) => part instanceof Uint8Array)) return Buffer.concat(data)
   throw new InvalidArgumentException('data must be a string, Buffer, ArrayBuffer or typed array')
 }
 

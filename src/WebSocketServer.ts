@@ -304,6 +304,30 @@ export class WebSocketServer extends EventEmitter {
   }
 }
 
+/** The events' listener types (as ws's typings), merged into the class. */
+interface WebSocketServerEvents {
+  // Anything after the request is what the application passes to its own emit('connection').
+  connection: [socket: MessageWebSocket, request: UpgradeRequest, ...rest: any[]]
+  listening: []
+  close: []
+  error: [error: Error]
+  headers: [headers: string[], request: UpgradeRequest]
+}
+type ServerEventMethod<R> = {
+  <K extends keyof WebSocketServerEvents>(event: K, listener: (this: WebSocketServer, ...args: WebSocketServerEvents[K]) => void): R
+  (event: string | symbol, listener: (...args: any[]) => void): R
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface WebSocketServer {
+  on: ServerEventMethod<this>
+  once: ServerEventMethod<this>
+  off: ServerEventMethod<this>
+  addListener: ServerEventMethod<this>
+  removeListener: ServerEventMethod<this>
+  prependListener: ServerEventMethod<this>
+  prependOnceListener: ServerEventMethod<this>
+}
+
 function emitClose(server: WebSocketServer): void {
   ;(server as unknown as { state: string }).state = 'closed'
   server.emit('close')
