@@ -281,3 +281,11 @@ test('autoPong: false is taken; the runtime still answers PINGs and ping is emit
   await once(ws, 'close')
   await stop()
 })
+
+test('ws+unix: URLs pass the URL check (as ws) but cannot connect: error then close 1006', async (t) => {
+  const ws = new MessageWebSocket('ws+unix:///tmp/none.sock')
+  const result = await failure(ws)
+  t.regex(result.message, /Unsupported URL scheme/)
+  t.is(result.code, 1006)
+  t.false(result.opened)
+})
