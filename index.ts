@@ -26,11 +26,17 @@ export { WebSocket, type FrameInfo, type ReceivedFrame, type WebSocketOptions } 
 export {
   MessageWebSocket,
   type Data,
+  type HandshakeRequest,
+  type HandshakeResponse,
   type Message,
   type MessageClientOptions,
   type MessageProxyOptions,
+  type RawData,
   type MessageSocketOptions,
   type SendOptions,
+  type EventMethod,
+  type MessageWebSocketEvents,
+  type Listener,
 } from './src/MessageWebSocket'
 export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType'
 export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
@@ -42,5 +48,7 @@ export {
   type ServerAddress,
   type UpgradeRequest,
   type VerifyClientDone,
+  type ServerEventMethod,
+  type WebSocketServerEvents,
   type WebSocketServerOptions,
 } from './src/WebSocketServer'

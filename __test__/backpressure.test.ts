@@ -40,7 +40,7 @@ test('message API: a PING flood from a peer that never reads leaves the write bu
   const watch = setInterval(() => (mostBuffered = Math.max(mostBuffered, socket.bufferedAmount)), 5)
   const errors: unknown[] = []
   socket.on('error', (error) => errors.push(error))
-  const closed = new Promise<number[]>((resolve) => socket.once('close', (...args) => resolve(args)))
+  const closed = new Promise<Array<number | Buffer>>((resolve) => socket.once('close', (...args) => resolve(args)))
   // 4 MiB of PONGs owed takes about 33,000 PINGs; send up to three times that.
   await flood(peer, 100_000)
   const [code] = await closed

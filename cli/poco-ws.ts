@@ -23,6 +23,7 @@ import {
   TimeoutException,
   WebSocketException,
   WebSocketServer,
+  type HTTPServerRequest,
   type MessageClientOptions,
 } from '../index'
 
@@ -345,7 +346,8 @@ function serve(args: string[]): void {
     const shown = host.includes(':') ? `[${host}]` : host
     log(`listening on ${scheme}://${shown}:${server.address().port}/ (${mode})`)
   })
-  server.on('connection', (ws: MessageWebSocket, request) => {
+  // A server on its own port: the request is Poco's.
+  server.on('connection', (ws: MessageWebSocket, request: HTTPServerRequest) => {
     const id = nextId++
     const protocol = ws.protocol === '' ? '' : `, subprotocol ${ws.protocol}`
     log(`#${id} connected from ${request.clientAddress().toString()} (${request.getURI()}${protocol})`)

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { Readable } from 'node:stream'
 
 import { call, native, pump, translate, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameFlags, FrameOpcodes } from './enums'
@@ -8,8 +9,8 @@ import { HTTPClientSession } from './HTTPClientSession'
 import { HTTPSClientSession } from './HTTPSClientSession'
 import { HTTPMessage } from './HTTPMessage'
 import { HTTPRequest } from './HTTPRequest'
-import { HTTPResponse } from './HTTPResponse'
-import { Topics, type PublishData, type PublishOptions } from './topics'
+import { HTTPResponse, HTTPStatus } from './HTTPResponse'
+import type { PublishData, PublishOptions, Topics } from './topics'
 import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
 import { binaryMessage, isBinaryType, type BinaryType } from './binaryType'
 import { defineEventTarget, type CloseEvent, type ErrorEvent, type Event, type EventListener, type MessageEvent } from './EventTarget'
@@ -56,6 +57,55 @@ export interface MessageClientOptions extends MessageSocketOptions {
   handshakeTimeout?: number
   /** Sent as the Origin field. */
   origin?: string
+  /** ws's Sec-WebSocket-Version choice: only 13 is implemented (anything else throws RangeError). */
+  protocolVersion?: number
+  /**
+   * Follow 3xx answers with a Location field (ws's option, default false): the handshake is
+   * made again to the new URL, `redirect (url)` is emitted first. Auth headers are dropped when
+   * the host changes, as ws.
+   */
+  followRedirects?: boolean
+  /** Most redirects to follow (default 10); one more fails with `Maximum redirects exceeded`. */
+  maxRedirects?: number
+  /**
+   * ws's switch for answering PINGs. Taken and ignored: the runtime always answers PINGs
+   * (turning that off needs a core setting), and `ping` is still emitted.
+   */
+  autoPong?: boolean
+}
+
+/**
+ * What `upgrade` and `unexpected-response` give as the response, shaped like the fields of
+ * Node's `http.IncomingMessage` that are known once the handshake is over: the body is not
+ * kept by the core, so the stream ends at once.
+ */
+export interface HandshakeResponse extends Readable {
+  /** The status code (101 for `upgrade`). */
+  statusCode: number
+  /** The reason phrase. */
+  statusMessage: string
+  /** '1.1' or '1.0'. */
+  httpVersion: string
+  /** Field names in lower case; repeated fields joined with ', ' (set-cookie: an array), as Node. */
+  headers: Record<string, string | string[]>
+  /** Name, value, name, value… as received. */
+  rawHeaders: string[]
+}
+
+/** What `unexpected-response` gives as the request (ws: the `http.ClientRequest`). */
+export interface HandshakeRequest {
+  /** 'GET'. */
+  method: string
+  /** The request target (path and query). */
+  path: string
+  /** The host connected to. */
+  host: string
+  /** The request fields sent by the application (the upgrade fields are added by the core). */
+  getHeader(name: string): string | undefined
+  /** Nothing to abort any more (the core has closed the connection); kept for ws's code. */
+  abort(): void
+  /** As abort(). */
+  destroy(): void
 }
 
 /** The HTTP proxy of a {@link MessageWebSocket} client. */
@@ -92,9 +142,10 @@ export interface Message {
 
 /**
  * What `send`, `ping` and `pong` take: a string is sent as UTF-8, a number as its string, and
- * `undefined` or `null` as an empty payload (as ws).
+ * `undefined` or `null` as an empty payload (as ws); an array of Buffers (binaryType 'fragments')
+ * as its bytes joined.
  */
-export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | null | undefined
+export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[] | null | undefined
 
 /** ws's names of the ready states, for its error messages. */
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']
@@ -154,7 +205,7 @@ export class MessageWebSocket extends EventEmitter {
   /** The `error` attribute listener. */
   declare onerror: ((this: MessageWebSocket, event: ErrorEvent) => void) | null
 
-  private readonly address: string
+  private address: string
   private impl: NativeWebSocket | null = null
   /** The topics of the WebSocketServer that accepted this socket (none for a client). */
   private topics: Topics | null = null
@@ -179,8 +230,11 @@ export class MessageWebSocket extends EventEmitter {
   _id = 0
   /** @internal */
   _queued = false
-  /** close() or terminate() called while connecting: done once open. */
-  private pendingClose: (() => void) | null = null
+  /**
+   * close() or terminate() ended the handshake (ws's abortHandshake): a connection that still
+   * completes is closed at once, and `open` never comes.
+   */
+  private aborted = false
 
   /**
    * Connects as a client: `ws://host:port/path`. `protocols` are offered as subprotocols;
@@ -202,9 +256,12 @@ export class MessageWebSocket extends EventEmitter {
       options = protocols
       protocols = undefined
     }
-    const target = new URL(String(url))
+    // ws's checks and messages, in ws's order (initAsClient).
+    const version = options.protocolVersion ?? 13
+    if (version !== 13) throw new RangeError(`Unsupported protocol version: ${version} (supported versions: 13)`)
+    const target = clientURL(url)
     this.address = target.href
-    const offered = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols]
+    const offered = checkedProtocols(protocols)
     // After the caller had the chance to add its listeners, as with ws.
     queueMicrotask(() => void this.connect(target, offered, options))
   }
@@ -399,11 +456,12 @@ export class MessageWebSocket extends EventEmitter {
    * follows once the peer answered and TCP is closed, or after the close timeout.
    */
   close(code?: number, reason?: string | Buffer): void {
-    const payload = call(() => native.checkedClosePayload(code, reason === undefined ? EMPTY : Buffer.from(reason)))
+    // Before the code is checked, as ws: a close while connecting only aborts.
     if (this.state === MessageWebSocket.CONNECTING) {
-      this.pendingClose = () => this.close(code, reason)
+      this.abortHandshake('WebSocket was closed before the connection was established')
       return
     }
+    const payload = call(() => native.checkedClosePayload(code, reason === undefined ? EMPTY : Buffer.from(reason)))
     if (this.state !== MessageWebSocket.OPEN || !this.impl) return
     this.state = MessageWebSocket.CLOSING
     // Messages sent before close() go out before the CLOSE.
@@ -419,7 +477,7 @@ export class MessageWebSocket extends EventEmitter {
   terminate(): void {
     if (this.state === MessageWebSocket.CLOSED) return
     if (this.state === MessageWebSocket.CONNECTING) {
-      this.pendingClose = () => this.terminate()
+      this.abortHandshake('WebSocket was closed before the connection was established')
       return
     }
     this.finish()
@@ -495,34 +553,103 @@ export class MessageWebSocket extends EventEmitter {
     }
   }
 
-  private async connect(target: URL, offered: string[], options: MessageClientOptions): Promise<void> {
+  private async connect(target: URL, offered: string[], options: MessageClientOptions, redirects = 0): Promise<void> {
+    const headers = { ...options.headers }
+    const request = new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`, HTTPMessage.HTTP_1_1)
+    // Status 0 until the server's answer is filled in (also when the handshake fails).
+    const response = new HTTPResponse(0)
+    let socket: WebSocket | null = null
+    let failure: unknown = null
     try {
       const session = clientSession(target, options)
       if (options.handshakeTimeout !== undefined) session.setTimeout(options.handshakeTimeout)
-      const request = new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`, HTTPMessage.HTTP_1_1)
-      for (const [name, value] of Object.entries(options.headers ?? {})) request.set(name, value)
+      for (const [name, value] of Object.entries(headers)) request.set(name, value)
       if (offered.length > 0) request.set('Sec-WebSocket-Protocol', offered.join(', '))
       if (options.origin !== undefined) request.set('Origin', options.origin)
-      const response = new HTTPResponse()
       // The core checked the answer (RFC 6455 §4.1): a subprotocol or extension the client
       // did not offer failed the handshake.
-      const socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
-      this.selectedProtocol = response.get('Sec-WebSocket-Protocol', '')
-      this.attach(WebSocket._native(socket), options, false)
+      socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
     } catch (error) {
-      this.state = MessageWebSocket.CLOSED
-      outsidePromise(() => {
-        this.emitError(error)
-        this.emit('close', 1006, EMPTY)
-      })
+      failure = error
+    }
+    // Outside the promise chain: a listener's exception is uncaught, as with ws.
+    outsidePromise(() => {
+      if (this.aborted) {
+        // close() or terminate() came first; its error and close are emitted already.
+        if (socket) WebSocket._native(socket).close()
+        return
+      }
+      const status = response.getStatus()
+      if (socket) {
+        this.emit('upgrade', handshakeResponse(response))
+        // An `upgrade` listener may have called close() or terminate().
+        if (this.aborted) {
+          WebSocket._native(socket).close()
+          return
+        }
+        this.selectedProtocol = response.get('Sec-WebSocket-Protocol', '')
+        this.attach(WebSocket._native(socket), options, false)
+        this.emit('open')
+        return
+      }
+      if (status === 0 || status === HTTPStatus.HTTP_SWITCHING_PROTOCOLS) {
+        // No answer, or a 101 the core refused: the core's error.
+        this.failHandshake(failure)
+        return
+      }
+      const location = response.get('Location', '')
+      if (options.followRedirects && location !== '' && status >= 300 && status < 400) {
+        this.redirect(target, location, offered, { ...options, headers }, redirects)
+        return
+      }
+      const req = handshakeRequest(target, request)
+      // ws: with a listener the application decides (the socket stays CONNECTING until it
+      // calls close() or terminate()); without one the handshake fails.
+      if (!this.emit('unexpected-response', req, handshakeResponse(response))) {
+        this.failHandshake(new Error(`Unexpected server response: ${status}`))
+      }
+    })
+  }
+
+  /** ws's followRedirects: the handshake again, to `location`. */
+  private redirect(from: URL, location: string, offered: string[], options: MessageClientOptions, redirects: number): void {
+    if (redirects >= (options.maxRedirects ?? 10)) {
+      this.failHandshake(new Error('Maximum redirects exceeded'))
       return
     }
-    // Outside the promise chain: a listener's exception is uncaught, as with ws, and the socket
-    // stays open.
-    outsidePromise(() => {
-      this.emit('open')
-      this.pendingClose?.()
-    })
+    let target: URL
+    try {
+      target = clientURL(new URL(location, from))
+    } catch (error) {
+      this.failHandshake(error)
+      return
+    }
+    // Credentials are not handed to another host (ws drops them too).
+    if (target.host !== from.host && options.headers) {
+      for (const name of Object.keys(options.headers)) {
+        if (/^(authorization|cookie|host)$/i.test(name)) delete options.headers[name]
+      }
+    }
+    this.address = target.href
+    this.emit('redirect', target.href, handshakeRequest(target, new HTTPRequest(HTTPRequest.HTTP_GET, `${target.pathname}${target.search}`)))
+    if (this.aborted) return
+    void this.connect(target, offered, options, redirects + 1)
+  }
+
+  /** The handshake failed: `error`, then `close` with 1006, as ws's emitErrorAndClose. */
+  private failHandshake(error: unknown): void {
+    this.state = MessageWebSocket.CLOSING
+    this.emitError(error)
+    this.state = MessageWebSocket.CLOSED
+    this.emit('close', 1006, EMPTY)
+  }
+
+  /** ws's abortHandshake: CLOSING now, `error` and `close` on the next tick. */
+  private abortHandshake(message: string): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.state = MessageWebSocket.CLOSING
+    process.nextTick(() => this.failHandshake(new Error(message)))
   }
 
   private attach(impl: NativeWebSocket, options: MessageSocketOptions, configure: boolean): void {
@@ -668,6 +795,61 @@ export class MessageWebSocket extends EventEmitter {
   }
 }
 
+/**
+ * The events' listener types (ws's typings have the same overloads), merged into the class:
+ * TypeScript code written for ws gets typed `data`, `code`… without annotations.
+ */
+/** What a `message` listener is typed to get, as ws's `RawData`. */
+export type RawData = Buffer | ArrayBuffer | Buffer[]
+/** A listener of a MessageWebSocket event, called with the socket as `this`. */
+export type Listener<A extends unknown[]> = (this: MessageWebSocket, ...args: A) => void
+/** The events of a MessageWebSocket and their listeners' arguments (ws's). */
+export interface MessageWebSocketEvents {
+  /** The handshake completed. */
+  open: []
+  // ws's RawData: a Blob (binaryType 'blob') is not in ws's typings either.
+  /** A message: its data and whether it is binary. */
+  message: [data: RawData, isBinary: boolean]
+  /** The connection closed: the close code and reason. */
+  close: [code: number, reason: Buffer]
+  /** The connection failed. */
+  error: [error: Error]
+  /** A PING arrived (already answered). */
+  ping: [data: Buffer]
+  /** A PONG arrived. */
+  pong: [data: Buffer]
+  /** The write buffer went back under `highWaterMark`. */
+  drain: []
+  /** The server's 101, before `open` (client). */
+  upgrade: [response: HandshakeResponse]
+  /** The server answered something other than 101 (client); with a listener there is no `error`. */
+  'unexpected-response': [request: HandshakeRequest, response: HandshakeResponse]
+  /** A redirect is followed (client, `followRedirects`). */
+  redirect: [url: string, request: HandshakeRequest]
+}
+/** EventEmitter's listener methods, typed by MessageWebSocketEvents. */
+export type EventMethod<R> = {
+  <K extends keyof MessageWebSocketEvents>(event: K, listener: Listener<MessageWebSocketEvents[K]>): R
+  (event: string | symbol, listener: (...args: any[]) => void): R
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface MessageWebSocket {
+  /** EventEmitter's `on`, typed by the event name. */
+  on: EventMethod<this>
+  /** EventEmitter's `once`, typed by the event name. */
+  once: EventMethod<this>
+  /** EventEmitter's `off`, typed by the event name. */
+  off: EventMethod<this>
+  /** EventEmitter's `addListener`, typed by the event name. */
+  addListener: EventMethod<this>
+  /** EventEmitter's `removeListener`, typed by the event name. */
+  removeListener: EventMethod<this>
+  /** EventEmitter's `prependListener`, typed by the event name. */
+  prependListener: EventMethod<this>
+  /** EventEmitter's `prependOnceListener`, typed by the event name. */
+  prependOnceListener: EventMethod<this>
+}
+
 /** Marks the internal constructor call that attaches an existing connection. */
 const ATTACH: unique symbol = Symbol('attach')
 
@@ -680,6 +862,74 @@ for (const name of ['binaryType', 'bufferedAmount', 'extensions', 'isPaused', 'p
   Object.defineProperty(MessageWebSocket.prototype, name, { enumerable: true })
 }
 defineEventTarget(MessageWebSocket.prototype)
+
+/** ws's subprotocol syntax (an RFC 7230 token). */
+const SUBPROTOCOL = /^[!#$%&'*+\-.0-9A-Z^_`|a-z~]+$/
+
+/** `url` checked as ws checks it (SyntaxError, ws's messages); http: and https: become ws: and wss:. */
+function clientURL(url: string | URL): URL {
+  let target: URL
+  try {
+    target = new URL(String(url))
+  } catch {
+    throw new SyntaxError(`Invalid URL: ${String(url)}`)
+  }
+  if (target.protocol === 'http:') target.protocol = 'ws:'
+  else if (target.protocol === 'https:') target.protocol = 'wss:'
+  if (!['ws:', 'wss:', 'ws+unix:'].includes(target.protocol)) {
+    throw new SyntaxError('The URL\'s protocol must be one of "ws:", "wss:", "http:", "https:", or "ws+unix:"')
+  }
+  if (target.protocol === 'ws+unix:' && !target.pathname) throw new SyntaxError("The URL's pathname is empty")
+  if (target.hash) throw new SyntaxError('The URL contains a fragment identifier')
+  return target
+}
+
+/** The offered subprotocols, checked as ws does. */
+function checkedProtocols(protocols: string | string[] | undefined): string[] {
+  const offered = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols]
+  const seen = new Set<string>()
+  for (const protocol of offered) {
+    if (typeof protocol !== 'string' || !SUBPROTOCOL.test(protocol) || seen.has(protocol)) {
+      throw new SyntaxError('An invalid or duplicated subprotocol was specified')
+    }
+    seen.add(protocol)
+  }
+  return offered
+}
+
+/** The server's answer as the fields of an `http.IncomingMessage` (its body is not kept: it ends at once). */
+function handshakeResponse(response: HTTPResponse): HandshakeResponse {
+  const res = Readable.from([]) as HandshakeResponse
+  const flat = response.toFlatList()
+  const headers: Record<string, string | string[]> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i].toLowerCase()
+    const value = flat[i + 1]
+    const known = headers[name]
+    if (name === 'set-cookie') headers[name] = [...((known as string[] | undefined) ?? []), value]
+    else headers[name] = known === undefined ? value : `${known as string}, ${value}`
+  }
+  Object.assign(res, {
+    statusCode: response.getStatus(),
+    statusMessage: response.getReason(),
+    httpVersion: response.getVersion().replace(/^HTTP\//, ''),
+    headers,
+    rawHeaders: flat,
+  })
+  return res
+}
+
+/** What the application sent, shaped like the parts of ws's `http.ClientRequest` it reads. */
+function handshakeRequest(target: URL, request: HTTPRequest): HandshakeRequest {
+  return {
+    method: request.getMethod(),
+    path: request.getURI(),
+    host: target.hostname,
+    getHeader: (name) => (request.has(name) ? request.get(name) : undefined),
+    abort: () => {},
+    destroy: () => {},
+  }
+}
 
 /** The session for `target` (ws: or wss:), with TLS and proxy settings from `options`. */
 function clientSession(target: URL, options: MessageClientOptions): HTTPClientSession {
@@ -729,6 +979,8 @@ function toBytes(data: Data): Uint8Array {
   if (data instanceof Uint8Array) return data
   if (data instanceof ArrayBuffer) return new Uint8Array(data)
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  // binaryType 'fragments' gives arrays of Buffers: echoing one sends the joined bytes.
+  if (Array.isArray(data) && data.every((part) => part instanceof Uint8Array)) return Buffer.concat(data)
   throw new InvalidArgumentException('data must be a string, Buffer, ArrayBuffer or typed array')
 }
 

@@ -326,6 +326,44 @@ export class WebSocketServer extends EventEmitter {
   }
 }
 
+/** The events' listener types (as ws's typings), merged into the class. */
+/** The events of a WebSocketServer and their listeners' arguments (ws's). */
+export interface WebSocketServerEvents {
+  // Anything after the request is what the application passes to its own emit('connection').
+  /** An upgrade was accepted: the socket and its request. */
+  connection: [socket: MessageWebSocket, request: UpgradeRequest, ...rest: any[]]
+  /** The server listens. */
+  listening: []
+  /** The server closed. */
+  close: []
+  /** The server failed (a busy port, the Node server's error). */
+  error: [error: Error]
+  /** The 101's lines, before they go out; fields pushed are sent. */
+  headers: [headers: string[], request: UpgradeRequest]
+}
+/** EventEmitter's listener methods, typed by WebSocketServerEvents. */
+export type ServerEventMethod<R> = {
+  <K extends keyof WebSocketServerEvents>(event: K, listener: (this: WebSocketServer, ...args: WebSocketServerEvents[K]) => void): R
+  (event: string | symbol, listener: (...args: any[]) => void): R
+}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface WebSocketServer {
+  /** EventEmitter's `on`, typed by the event name. */
+  on: ServerEventMethod<this>
+  /** EventEmitter's `once`, typed by the event name. */
+  once: ServerEventMethod<this>
+  /** EventEmitter's `off`, typed by the event name. */
+  off: ServerEventMethod<this>
+  /** EventEmitter's `addListener`, typed by the event name. */
+  addListener: ServerEventMethod<this>
+  /** EventEmitter's `removeListener`, typed by the event name. */
+  removeListener: ServerEventMethod<this>
+  /** EventEmitter's `prependListener`, typed by the event name. */
+  prependListener: ServerEventMethod<this>
+  /** EventEmitter's `prependOnceListener`, typed by the event name. */
+  prependOnceListener: ServerEventMethod<this>
+}
+
 function emitClose(server: WebSocketServer): void {
   ;(server as unknown as { state: string }).state = 'closed'
   server.emit('close')
