@@ -283,3 +283,16 @@ test('{ server } on an https.Server: the TLS socket is bridged through the engin
   wss.close()
   server.close()
 })
+
+test("'headers' on a server with its own port adds fields to the 101 too", async (t) => {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+  wss.on('headers', (headers: string[]) => headers.push('X-Own-Port: yes'))
+  await once(wss, 'listening')
+  const ws = new WS(`ws://127.0.0.1:${wss.address().port}/`)
+  const opened = once(ws, 'open')
+  const [response] = (await once(ws, 'upgrade')) as [http.IncomingMessage]
+  t.is(response.headers['x-own-port'], 'yes')
+  await opened
+  ws.close()
+  wss.close()
+})

@@ -11,7 +11,7 @@ import { HTTPServerParams } from './HTTPServerParams'
 import type { HTTPServerRequest } from './HTTPServerRequest'
 import type { HTTPServerResponse } from './HTTPServerResponse'
 import { MessageWebSocket, messageConfig, type MessageSocketOptions } from './MessageWebSocket'
-import { abortHandshake, bridge, canTakeOver, checkUpgrade, switchingLines, takeOver } from './nodeUpgrade'
+import { abortHandshake, bridge, canTakeOver, checkUpgrade, extraFields, switchingLines, takeOver } from './nodeUpgrade'
 import { SecureServerSocket } from './SecureServerSocket'
 import { ServerSocket } from './ServerSocket'
 import { SocketAddress } from './SocketAddress'
@@ -264,7 +264,7 @@ export class WebSocketServer extends EventEmitter {
     if (!socket.readable || !socket.writable) return void socket.destroy()
     if (this.state !== 'running') return abortHandshake(socket, 503)
     const protocol = this.selectProtocol(new Set(offered), req)
-    const lines = switchingLines(req, protocol)
+    const lines = switchingLines(String(req.headers['sec-websocket-key'] ?? ''), protocol)
     this.emit('headers', lines, req)
     const connect = canTakeOver(socket) ? takeOver : bridge
     connect(req, socket, head, lines, messageConfig(this.options)).then(
@@ -308,6 +308,12 @@ export class WebSocketServer extends EventEmitter {
     }
     const protocol = this.selectProtocol(new Set(request._native.offeredProtocols), request)
     if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
+    if (this.listenerCount('headers') > 0) {
+      const lines = switchingLines(request.get('Sec-WebSocket-Key', ''), protocol)
+      this.emit('headers', lines, request)
+      const fields = extraFields(lines)
+      for (let i = 0; i < fields.length; i += 2) response.set(fields[i], fields[i + 1])
+    }
     const socket = await WebSocket._accept(request, response, messageConfig(this.options))
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
     ws._joinTopics(this.topics)

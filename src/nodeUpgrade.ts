@@ -15,8 +15,8 @@ export function checkUpgrade(req: IncomingMessage): ReturnType<typeof native.che
 }
 
 /** The 101's lines as ws's `'headers'` event shows them (the listener may add fields). */
-export function switchingLines(req: IncomingMessage, protocol: string): string[] {
-  const key = String(req.headers['sec-websocket-key'] ?? '').trim()
+export function switchingLines(key: string, protocol: string): string[] {
+  key = key.trim()
   const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${native.computeAccept(key)}`]
   if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`)
   return lines
@@ -25,7 +25,8 @@ export function switchingLines(req: IncomingMessage, protocol: string): string[]
 /** Fields the core sets itself on the 101; a listener's copies of them are not sent twice. */
 const CORE_FIELDS = new Set(['upgrade', 'connection', 'sec-websocket-accept'])
 
-function extraFields(lines: string[]): string[] {
+/** The fields of `lines` the core does not set itself, flat (`[name, value, …]`). */
+export function extraFields(lines: string[]): string[] {
   const flat: string[] = []
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':')
