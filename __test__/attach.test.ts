@@ -296,3 +296,16 @@ test("'headers' on a server with its own port adds fields to the 101 too", async
   ws.close()
   wss.close()
 })
+
+test("the Node server's 'error' (a busy port) reaches the WebSocketServer's 'error' listener", async (t) => {
+  const first = http.createServer()
+  const port = await listen(first)
+  const second = http.createServer()
+  const wss = new WebSocketServer({ server: second })
+  const failed = once(wss, 'error')
+  second.listen(port, '127.0.0.1')
+  const [error] = (await failed) as [NodeJS.ErrnoException]
+  t.is(error.code, 'EADDRINUSE')
+  wss.close()
+  first.close()
+})

@@ -238,6 +238,8 @@ export class WebSocketServer extends EventEmitter {
     const onListening = (): boolean => this.emit('listening')
     const onError = (error: Error): void => {
       if (this.listenerCount('error') > 0) this.emit('error', error)
+      // Nobody else listens: fail as the Node server would without us (a busy port must not pass silently).
+      else if (server.listenerCount('error') === 1) throw error
     }
     const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       // Several servers on one Node server: each takes only its own path (ws's README).
