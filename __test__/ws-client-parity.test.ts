@@ -266,17 +266,22 @@ test('followRedirects: 3xx with Location is followed (redirect event); maxRedire
   await stop()
 })
 
-test('autoPong: false is taken; the runtime still answers PINGs and ping is emitted', async (t) => {
+test('autoPong: false leaves PINGs to the application (ping is emitted, no PONG until pong())', async (t) => {
   const { url, wss, stop } = await wsServer()
   const peer = once(wss, 'connection')
   const ws = new MessageWebSocket(url, { autoPong: false })
   await once(ws, 'open')
   const [server] = (await peer) as [WS]
+  const pongs: string[] = []
+  server.on('pong', (data: Buffer) => pongs.push(String(data)))
   const pinged = once(ws, 'ping')
   server.ping('x')
-  const [pong] = await once(server, 'pong')
-  t.is(String(pong), 'x')
   t.is(String((await pinged)[0]), 'x')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.deepEqual(pongs, [], 'the runtime did not answer')
+  ws.pong('mine')
+  await once(server, 'pong')
+  t.deepEqual(pongs, ['mine'])
   ws.close()
   await once(ws, 'close')
   await stop()

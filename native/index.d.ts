@@ -507,4 +507,6 @@ export interface WebSocketConfig {
   idleTimeoutMs?: number
   /** Drop a peer owing this many bytes of reading (0: never). */
   maxBackpressure?: number
+  /** Message mode: answer each PING with a PONG (default true; ws's `autoPong`). */
+  autoPong?: boolean
 }

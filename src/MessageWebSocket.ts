@@ -39,6 +39,8 @@ export interface MessageSocketOptions extends WebSocketOptions {
    * terminated (close code 1006, an `error` event). Default 0: never.
    */
   maxBackpressure?: number
+  /** ws's `autoPong`: the runtime answers each PING with a PONG. False: only `ping` is emitted, answer with `pong()`. Default true. */
+  autoPong?: boolean
 }
 
 /** Client settings: the socket's, plus the handshake's. */
@@ -67,11 +69,6 @@ export interface MessageClientOptions extends MessageSocketOptions {
   followRedirects?: boolean
   /** Most redirects to follow (default 10); one more fails with `Maximum redirects exceeded`. */
   maxRedirects?: number
-  /**
-   * ws's switch for answering PINGs. Taken and ignored: the runtime always answers PINGs
-   * (turning that off needs a core setting), and `ping` is still emitted.
-   */
-  autoPong?: boolean
 }
 
 /**
@@ -969,6 +966,7 @@ export function messageConfig(options: MessageSocketOptions): NativeWebSocketCon
     pingIntervalMs: options.pingInterval ?? DEFAULTS.pingIntervalMs,
     idleTimeoutMs: options.idleTimeout ?? DEFAULTS.idleTimeoutMs,
     maxBackpressure: options.maxBackpressure,
+    autoPong: options.autoPong,
   }
 }
 

@@ -22,6 +22,8 @@ pub struct WebSocketConfig {
     pub idle_timeout_ms: Option<f64>,
     /// Drop a peer owing this many bytes of reading (0: never).
     pub max_backpressure: Option<f64>,
+    /// Message mode: answer each PING with a PONG (default true; ws's `autoPong`).
+    pub auto_pong: Option<bool>,
 }
 
 /// `base` with the fields `js` sets.
@@ -36,6 +38,7 @@ pub fn apply(base: ConnectionConfig, js: &WebSocketConfig) -> ConnectionConfig {
         ping_interval: js.ping_interval_ms.map_or(base.ping_interval, millis),
         idle_timeout: js.idle_timeout_ms.map_or(base.idle_timeout, millis),
         max_backpressure: js.max_backpressure.map_or(base.max_backpressure, |n| n.max(0.0) as usize),
+        auto_pong: js.auto_pong.unwrap_or(base.auto_pong),
     }
 }
 
@@ -50,6 +53,7 @@ pub fn to_js(config: ConnectionConfig) -> WebSocketConfig {
         ping_interval_ms: Some(config.ping_interval.as_millis() as f64),
         idle_timeout_ms: Some(config.idle_timeout.as_millis() as f64),
         max_backpressure: Some(config.max_backpressure as f64),
+        auto_pong: Some(config.auto_pong),
     }
 }
 

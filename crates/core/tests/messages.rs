@@ -80,6 +80,23 @@ async fn joins_fragments_and_answers_ping() {
     .await;
 }
 
+/// ws's `autoPong: false`: the PING is delivered and not answered; the caller's own PONG goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_pong_off_leaves_the_answer_to_the_caller() {
+    bounded(async {
+        let (_server, connection, notify, mut ws) = pair(ConnectionConfig { auto_pong: false, ..message_config() }).await;
+        ws.send(Message::Ping(Bytes::from_static(b"p"))).await.unwrap();
+        let frames = next_batch(&connection, &notify).await.unwrap().frames;
+        assert_eq!(frames, vec![frame(0x89, b"p")]);
+        connection.send(0x81, b"first").unwrap();
+        connection.send(0x8a, b"mine").unwrap();
+        // The runtime's PONG would have come before "first".
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::Text("first".into()));
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::Pong(Bytes::from_static(b"mine")));
+    })
+    .await;
+}
+
 /// §5.5.1: the peer's CLOSE is answered with its status code once the caller's turn with it is
 /// over (`end_turn`), then the server closes TCP.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

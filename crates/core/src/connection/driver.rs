@@ -322,7 +322,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
             let mut pinged = false;
             for frame in control {
                 match frame.flags & OPCODE_MASK {
-                    OP_PING if messages => {
+                    OP_PING if messages && shared.settings.auto_pong() => {
                         outbound.answer_ping(shared.role, frame.payload.clone(), limit);
                         pinged = true;
                     }

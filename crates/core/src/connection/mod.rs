@@ -77,6 +77,8 @@ pub struct ConnectionConfig {
     /// Drop a peer that owes this many bytes of reading: what is buffered for it plus the PONGs
     /// it was not sent because it did not read (zero: never).
     pub max_backpressure: usize,
+    /// Message mode: the runtime answers each PING with a PONG (ws's `autoPong`).
+    pub auto_pong: bool,
 }
 
 impl Default for ConnectionConfig {
@@ -91,6 +93,7 @@ impl Default for ConnectionConfig {
             ping_interval: Duration::ZERO,
             idle_timeout: Duration::ZERO,
             max_backpressure: 0,
+            auto_pong: true,
         }
     }
 }

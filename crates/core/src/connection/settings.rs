@@ -27,6 +27,7 @@ pub(super) struct Settings {
     /// The write buffer's high-water mark.
     write_limit: AtomicUsize,
     max_backpressure: AtomicUsize,
+    auto_pong: AtomicBool,
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -57,6 +58,7 @@ impl Settings {
             send_timeout_ms: AtomicU64::new(millis(defaults::SEND_TIMEOUT)),
             write_limit: AtomicUsize::new(defaults::OUTBOUND_HIGH_WATER),
             max_backpressure: AtomicUsize::new(0),
+            auto_pong: AtomicBool::new(true),
         };
         settings.set_config(config);
         settings
@@ -73,6 +75,7 @@ impl Settings {
             ping_interval: Duration::from_millis(self.ping_interval_ms.load(Relaxed)),
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.load(Relaxed)),
             max_backpressure: self.max_backpressure(),
+            auto_pong: self.auto_pong(),
         }
     }
 
@@ -86,6 +89,11 @@ impl Settings {
         self.ping_interval_ms.store(millis(config.ping_interval), Relaxed);
         self.idle_timeout_ms.store(millis(config.idle_timeout), Relaxed);
         self.max_backpressure.store(config.max_backpressure, Relaxed);
+        self.auto_pong.store(config.auto_pong, Relaxed);
+    }
+
+    pub(super) fn auto_pong(&self) -> bool {
+        self.auto_pong.load(Relaxed)
     }
 
     pub(super) fn max_backpressure(&self) -> usize {
