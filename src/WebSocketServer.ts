@@ -77,6 +77,12 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   noServer?: boolean
   /** Keep the open sockets in `clients`. Default true. */
   clientTracking?: boolean
+  /**
+   * Listen with SO_REUSEPORT, so that several processes (or worker threads) serve one port and
+   * the kernel spreads the connections (Linux, the BSDs, macOS). Where the OS has none the
+   * server fails to listen (an `error` event). Topics stay per process. Default false.
+   */
+  reusePort?: boolean
   /** HTTP limits and timeouts of the underlying server. */
   params?: HTTPServerParams
   /** Serve wss:// with this server `Context` (certificate chain and key). */
@@ -117,6 +123,13 @@ export class WebSocketServer extends EventEmitter {
     const { backlog, context } = options
     // Bound when the server starts, so that a busy port is an 'error' event (as in ws).
     const openSocket = (): ServerSocket => {
+      if (options.reusePort) {
+        // SO_REUSEPORT: several processes (workers) listen on one port; the kernel spreads connections.
+        const socket = context ? new SecureServerSocket(context) : new ServerSocket()
+        socket.bind(address, true, true)
+        socket.listen(backlog)
+        return socket
+      }
       if (!context) return new ServerSocket(address, backlog)
       return backlog === undefined ? new SecureServerSocket(address, context) : new SecureServerSocket(address, backlog, context)
     }
