@@ -309,3 +309,31 @@ test("the Node server's 'error' (a busy port) reaches the WebSocketServer's 'err
   wss.close()
   first.close()
 })
+
+test('frames that arrive while an async verifyClient runs are not lost in the takeover or the bridge', async (t) => {
+  for (const bridged of [false, true]) {
+    process.env.POCO_WS_ATTACH = bridged ? 'bridge' : ''
+    const server = http.createServer()
+    const wss = new WebSocketServer({ server, verifyClient: (_info, done) => void setTimeout(() => done(true), 150) })
+    echo(wss)
+    const port = await listen(server)
+    const socket = (await import('node:net')).connect(port, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write(upgradeRequest())
+    // After Node parsed the request, before verifyClient answers.
+    setTimeout(() => socket.write(clientFrame(0x81, Buffer.from('late frame'))), 50)
+    const bytes = await new Promise<string>((resolve) => {
+      let text = ''
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1')
+        if (text.includes('late frame')) resolve(text)
+      })
+      setTimeout(() => resolve(text), 2000)
+    })
+    t.true(bytes.includes('late frame'), bridged ? 'bridged' : 'taken over')
+    socket.destroy()
+    wss.close()
+    server.close()
+  }
+  process.env.POCO_WS_ATTACH = ''
+})

@@ -3,34 +3,17 @@
 // then from an Express app, opens ws://127.0.0.1:PORT/ws on the same port, gets a text and a binary
 // (ArrayBuffer) message echoed, and closes with 4000, which the server's 'close' listener sees.
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import * as path from 'node:path'
 
 import test, { type ExecutionContext } from 'ava'
 import express from 'express'
-import { chromium, type BrowserContext } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 
 import { MessageWebSocket, WebSocketServer } from '../index'
+import { browserTest as browserTest_, launch } from './chromium'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-// CI installs Chromium (.ci/run): there a missing browser is a failure, elsewhere a skip.
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && !process.env.CI) {
-  console.warn(`browser-attach.test: skipped, ${CHROMIUM} is missing (apt-get install chromium; CI installs it)`)
-}
-const browserTest = haveChromium || process.env.CI ? test : test.skip
+const browserTest = browserTest_('browser-attach.test')
 
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>poco-websocket attach</title></head><body>attach</body></html>'
 
@@ -42,25 +25,6 @@ function echoAndRecordClose(wss: WebSocketServer): Promise<number> {
       ws.on('close', (code: number) => resolve(code))
     })
   })
-}
-
-/** Launches Chromium with a temporary user-data dir; the teardown closes it and removes the dir. */
-async function launch(t: ExecutionContext): Promise<BrowserContext> {
-  t.true(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium package`)
-  const userDataDir = mkdtempSync(path.join(tmpdir(), 'poco-ws-chromium-'))
-  let context: BrowserContext | undefined
-  t.teardown(async () => {
-    await context?.close().catch(() => {})
-    rmSync(userDataDir, { recursive: true, force: true })
-  })
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    timeout: 30_000,
-  })
-  context.setDefaultTimeout(10_000)
-  return context
 }
 
 interface PageResult {

@@ -2,30 +2,15 @@
 // Chromium, driven by playwright-core: two pages chat through our server, a binary message
 // round-trips, and close codes from both sides reach the page and the server.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 
-import test from 'ava'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { browserTest as browserTest_, launch } from './chromium'
+
 const CHAT_SERVER = path.join(__dirname, '..', 'examples', 'chat-server.js')
 
-// CI installs Chromium (.ci/run): there a missing browser is a failure, elsewhere a skip.
-const haveChromium = existsSync(CHROMIUM)
-if (!haveChromium && !process.env.CI) {
-  console.warn(`browser.test: skipped, ${CHROMIUM} is missing (apt-get install chromium; CI installs it)`)
-}
-const browserTest = haveChromium || process.env.CI ? test : test.skip
+const browserTest = browserTest_('browser.test')
 
 /** Runs the chat demo with PORT=0; resolves to its page URL and the lines it logs. */
 async function startChatServer(): Promise<{ child: ChildProcess; url: string; log: string[] }> {
@@ -83,23 +68,9 @@ const status = (page: Page): Promise<string | null> => page.textContent('#status
 
 browserTest('browser demo: two Chromium pages chat, a binary message round-trips, close codes reach the page', async (t) => {
   t.timeout(90_000)
-  t.true(existsSync(CHROMIUM), `${CHROMIUM} is missing: .ci/run installs Debian's chromium package`)
+  const context = await launch(t)
   const server = await startChatServer()
-  const userDataDir = mkdtempSync(path.join(tmpdir(), 'poco-ws-chromium-'))
-  let context: BrowserContext | undefined
-  t.teardown(async () => {
-    await context?.close().catch(() => {})
-    server.child.kill('SIGKILL')
-    rmSync(userDataDir, { recursive: true, force: true })
-  })
-
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    timeout: 30_000,
-  })
-  context.setDefaultTimeout(10_000)
+  t.teardown(() => void server.child.kill('SIGKILL'))
   const alice = await context.newPage()
   const bob = await context.newPage()
 

@@ -179,12 +179,12 @@ export class WebSocketServer extends EventEmitter {
     if (!this.server) {
       this.detach?.()
       this.detach = null
-      if (this.clients.size === 0 || this.options.clientTracking === false) process.nextTick(emitClose, this)
+      if (this.clients.size === 0 || this.options.clientTracking === false) process.nextTick(() => this.closed())
       return
     }
     void this.server.stop().then(() => {
       this.listening = false
-      emitClose(this)
+      this.closed()
     })
   }
 
@@ -204,6 +204,12 @@ export class WebSocketServer extends EventEmitter {
   /** Publishes missed by subscribers too far behind to take them, since the server started. */
   get droppedPublishes(): number {
     return this.topics.native.dropped
+  }
+
+  /** Closing is complete: `close` listeners (and a waiting `close(callback)`) run. */
+  private closed(): void {
+    this.state = 'closed'
+    this.emit('close')
   }
 
   /** ws's `shouldHandle`: whether an upgrade request is for this server (its `path`). */
@@ -342,7 +348,7 @@ export class WebSocketServer extends EventEmitter {
     this.clients.add(ws)
     ws.once('close', () => {
       this.clients.delete(ws)
-      if (this.state === 'closing' && !this.server && this.clients.size === 0) process.nextTick(emitClose, this)
+      if (this.state === 'closing' && !this.server && this.clients.size === 0) process.nextTick(() => this.closed())
     })
   }
 }
@@ -383,11 +389,6 @@ export interface WebSocketServer {
   prependListener: ServerEventMethod<this>
   /** EventEmitter's `prependOnceListener`, typed by the event name. */
   prependOnceListener: ServerEventMethod<this>
-}
-
-function emitClose(server: WebSocketServer): void {
-  ;(server as unknown as { state: string }).state = 'closed'
-  server.emit('close')
 }
 
 function destroyOnError(this: Duplex): void {

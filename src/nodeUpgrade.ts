@@ -11,7 +11,7 @@ import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } 
  * core's RFC 6455 §4.2.1 rules: why it is refused (ws's status and text), or what it offers.
  */
 export function checkUpgrade(req: IncomingMessage): ReturnType<typeof native.checkUpgrade> {
-  return call(() => native.checkUpgrade(req.method ?? '', req.url ?? '/', req.httpVersion, req.rawHeaders))
+  return call(() => native.checkUpgrade(...requestOf(req)))
 }
 
 /** The 101's lines as ws's `'headers'` event shows them (the listener may add fields). */
@@ -65,19 +65,13 @@ export async function takeOver(
   lines: string[],
   config: NativeWebSocketConfig,
 ): Promise<NativeWebSocket> {
-  socket.pause()
   // Node caches the addresses once read: `req.socket.remoteAddress` keeps working after destroy().
   void (socket as Duplex & { remoteAddress?: string }).remoteAddress
   void (socket as Duplex & { localAddress?: string }).localAddress
-  const queued = socket.read() as Buffer | null
-  const buffered = queued ? Buffer.concat([head, queued]) : head
-  const started = call(() =>
-    native.adoptUpgrade(pump.native, descriptor(socket)!, req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders, extraFields(lines), buffered, config),
-  )
+  const buffered = stopReading(socket, head)
+  const started = call(() => native.adoptUpgrade(pump.native, descriptor(socket)!, ...requestOf(req), extraFields(lines), buffered, config))
   socket.destroy()
-  const impl = await started
-  while (!impl.armStarted()) await pump.wait(impl.id)
-  return impl
+  return untilStarted(await started)
 }
 
 /**
@@ -93,12 +87,8 @@ export async function bridge(
   lines: string[],
   config: NativeWebSocketConfig,
 ): Promise<NativeWebSocket> {
-  socket.pause()
-  const queued = socket.read() as Buffer | null
-  const buffered = queued ? Buffer.concat([head, queued]) : head
-  const link = await call(() =>
-    native.bridgeUpgrade(pump.native, req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders, extraFields(lines), buffered, config),
-  )
+  const buffered = stopReading(socket, head)
+  const link = await call(() => native.bridgeUpgrade(pump.native, ...requestOf(req), extraFields(lines), buffered, config))
   const impl = link.takeSocket()!
   socket.on('data', (chunk: Buffer) => {
     if (!link.push(chunk)) socket.pause()
@@ -109,6 +99,23 @@ export async function bridge(
   socket.on('error', end)
   socket.resume()
   void carryOutput(link, socket)
+  return untilStarted(impl)
+}
+
+/** Pauses Node's socket and returns what the engine must read first: `head` and what Node still holds. */
+function stopReading(socket: Duplex, head: Buffer): Buffer {
+  socket.pause()
+  const queued = socket.read() as Buffer | null
+  return queued ? Buffer.concat([head, queued]) : head
+}
+
+/** The request line and fields as the native calls take them. */
+function requestOf(req: IncomingMessage): [method: string, uri: string, version: string, rawHeaders: string[]] {
+  return [req.method ?? 'GET', req.url ?? '/', req.httpVersion, req.rawHeaders]
+}
+
+/** Resolves once the 101 is on the wire and the connection runs. */
+async function untilStarted(impl: NativeWebSocket): Promise<NativeWebSocket> {
   while (!impl.armStarted()) await pump.wait(impl.id)
   return impl
 }

@@ -6,13 +6,14 @@ use bytes::BytesMut;
 use napi::bindgen_prelude::{Buffer, Env, PromiseRaw};
 use napi_derive::napi;
 use poco_websocket_core::http::{RequestHead, ResponseHead, Version};
-use poco_websocket_core::{adopt, bridge, handshake};
+use poco_websocket_core::{adopt, bridge, handshake, Connection, Placement};
+use std::sync::Arc;
 
 use crate::bridge::NativeBridge;
 use crate::config::{self, WebSocketConfig};
-use crate::errors::{invalid_argument, to_js, JsError};
+use crate::errors::{invalid_argument, spawn_promise, to_js, JsError};
 use crate::headers;
-use crate::pump::NativePump;
+use crate::pump::{NativePump, PumpShared};
 use crate::server::UpgradeRejection;
 use crate::socket::NativeWebSocket;
 
@@ -39,6 +40,31 @@ pub fn check_upgrade(method: String, uri: String, version: String, header_list: 
     })
 }
 
+/// The upgrade Node read, checked by the core: the connection, what starts it, and its pump id.
+struct Upgrade {
+    connection: Connection,
+    adopted: adopt::Adopted,
+    id: u32,
+}
+
+/// What both ways of taking a Node socket over share: the core validates the request and
+/// prepares the 101 with `response_list`'s extra fields.
+fn upgrade(
+    pump: &Arc<PumpShared>,
+    request: (String, String, String, Vec<String>),
+    response_list: Vec<String>,
+    options: Option<WebSocketConfig>,
+    placement: Placement,
+) -> Result<Upgrade, JsError> {
+    let (method, uri, version, request_list) = request;
+    let head = request_head(method, uri, version, request_list)?;
+    let response = ResponseHead { headers: headers::from_flat(response_list)?, ..ResponseHead::new(head.version, 101) };
+    let id = pump.next_id();
+    let config = config::apply(Default::default(), &options.unwrap_or_default());
+    let (connection, adopted) = adopt::upgrade(&head, response, config, pump.waker(id), placement).map_err(to_js)?;
+    Ok(Upgrade { connection, adopted, id })
+}
+
 /// Takes over the connection on descriptor `fd` (still owned by Node, which must destroy its
 /// socket right after): validates the request, answers 101 with `response_list`'s extra fields
 /// and starts the connection with `buffered` (what Node read past the request). Resolves once
@@ -57,20 +83,15 @@ pub fn adopt_upgrade<'env>(
     buffered: Buffer,
     options: Option<WebSocketConfig>,
 ) -> Result<PromiseRaw<'env, NativeWebSocket>, JsError> {
-    let head = request_head(method, uri, version, request_list)?;
-    let response = ResponseHead { headers: headers::from_flat(response_list)?, ..ResponseHead::new(head.version, 101) };
     let socket = duplicate(fd)?;
-    let pump = pump.shared.clone();
-    let id = pump.next_id();
-    let config = config::apply(Default::default(), &options.unwrap_or_default());
-    let placement = pump.placement(env);
-    let (connection, adopted) = adopt::upgrade(&head, response, config, pump.waker(id), placement).map_err(to_js)?;
+    let pump = &pump.shared;
+    let Upgrade { connection, adopted, id } =
+        upgrade(pump, (method, uri, version, request_list), response_list, options, pump.placement(env))?;
     let buffered = BytesMut::from(&buffered[..]);
-    let start = async move {
+    spawn_promise(env, async move {
         adopted.start(socket, buffered).await;
         Ok(NativeWebSocket::new(connection, id))
-    };
-    env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    })
 }
 
 /// [`adopt_upgrade`] for a Node socket whose descriptor cannot move: the connection runs over a
@@ -88,21 +109,17 @@ pub fn bridge_upgrade<'env>(
     buffered: Buffer,
     options: Option<WebSocketConfig>,
 ) -> Result<PromiseRaw<'env, NativeBridge>, JsError> {
-    let head = request_head(method, uri, version, request_list)?;
-    let response = ResponseHead { headers: headers::from_flat(response_list)?, ..ResponseHead::new(head.version, 101) };
-    let pump = pump.shared.clone();
-    let id = pump.next_id();
-    let bridge_id = pump.next_id();
-    let config = config::apply(Default::default(), &options.unwrap_or_default());
+    let pump = &pump.shared;
     // The runtime threads carry it: the reactor drives only sockets of its own.
-    let (connection, adopted) = adopt::upgrade(&head, response, config, pump.waker(id), Default::default()).map_err(to_js)?;
+    let Upgrade { connection, adopted, id } =
+        upgrade(pump, (method, uri, version, request_list), response_list, options, Placement::default())?;
+    let bridge_id = pump.next_id();
     let (stream, handle) = bridge::pair(pump.waker(bridge_id));
     let buffered = BytesMut::from(&buffered[..]);
-    let start = async move {
+    spawn_promise(env, async move {
         adopted.start_stream(stream, buffered).await;
         Ok(NativeBridge { handle, socket: Some(NativeWebSocket::new(connection, id)), id: bridge_id })
-    };
-    env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    })
 }
 
 #[cfg(unix)]

@@ -130,5 +130,5 @@ pub fn connect<'env>(
             result: Some(outcome.result.map(|connection| NativeWebSocket::new(connection, id).with_secure(secure))),
         })
     };
-    env.spawn_future(handshake).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    crate::errors::spawn_promise(env, handshake)
 }

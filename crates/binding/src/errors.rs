@@ -39,3 +39,14 @@ pub fn decode_error(code: String) -> Option<NativeErrorInfo> {
     let close_code = fields.next()?.parse().ok();
     Some(NativeErrorInfo { kind, code, close_code })
 }
+
+/// Runs `start` on the runtime and hands JS a promise of its value (napi's errors as JS errors).
+pub fn spawn_promise<'env, T>(
+    env: &'env napi::Env,
+    start: impl std::future::Future<Output = napi::Result<T>> + Send + 'static,
+) -> Result<napi::bindgen_prelude::PromiseRaw<'env, T>, JsError>
+where
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+{
+    env.spawn_future(start).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+}

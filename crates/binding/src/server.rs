@@ -115,7 +115,7 @@ pub fn listen<'env>(
         let server = Server::serve(socket, options, wake).map_err(|e| napi::Error::from_reason(e.to_string()))?;
         Ok(NativeServer { server, pump, id })
     };
-    env.spawn_future(serve).map_err(|e| napi::Error::new(e.status.as_ref().to_string(), e.reason))
+    crate::errors::spawn_promise(env, serve)
 }
 
 #[napi]
