@@ -42,6 +42,7 @@ export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType
 export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
 export { createWebSocketStream } from './src/createWebSocketStream'
 export type { PublishData, PublishOptions } from './src/topics'
+export type { PerMessageDeflate, PerMessageDeflateOptions } from './src/perMessageDeflate'
 export {
   WebSocketServer,
   type ClientInfo,

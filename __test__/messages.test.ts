@@ -460,15 +460,16 @@ test('our client fails the handshake on an extension it did not offer and on an 
   const { fakeServer, keyOf } = await import('./helpers')
   const { WebSocket: Poco } = await import('../index')
   const answers = [
-    ['Sec-WebSocket-Extensions: permessage-deflate', undefined],
-    ['Sec-WebSocket-Protocol: ', 'chat'],
-    ['Sec-WebSocket-Protocol: superchat', 'chat'],
+    ['Sec-WebSocket-Extensions: permessage-deflate', undefined, false],
+    ['Sec-WebSocket-Extensions: x-webkit-deflate-frame', undefined, true],
+    ['Sec-WebSocket-Protocol: ', 'chat', true],
+    ['Sec-WebSocket-Protocol: superchat', 'chat', true],
   ] as const
-  for (const [field, offered] of answers) {
+  for (const [field, offered, perMessageDeflate] of answers) {
     const fake = await fakeServer((head, socket) => {
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${Poco.computeAccept(keyOf(head))}\r\n${field}\r\n\r\n`)
     })
-    const ws = new MessageWebSocket(`ws://127.0.0.1:${fake.port}`, offered)
+    const ws = new MessageWebSocket(`ws://127.0.0.1:${fake.port}`, offered, { perMessageDeflate })
     const errors: unknown[] = []
     ws.on('error', (error) => errors.push(error))
     const code = await new Promise((resolve) => ws.once('close', resolve))

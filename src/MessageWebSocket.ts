@@ -14,6 +14,7 @@ import type { PublishData, PublishOptions, Topics } from './topics'
 import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
 import { binaryMessage, isBinaryType, type BinaryType } from './binaryType'
 import { defineEventTarget, type CloseEvent, type ErrorEvent, type Event, type EventListener, type MessageEvent } from './EventTarget'
+import { deflateConfig, type PerMessageDeflate } from './perMessageDeflate'
 
 /** The message API's defaults, from the core's one table (README, "Defaults"). */
 const DEFAULTS = native.messageDefaults()
@@ -41,6 +42,11 @@ export interface MessageSocketOptions extends WebSocketOptions {
   maxBackpressure?: number
   /** ws's `autoPong`: the runtime answers each PING with a PONG. False: only `ping` is emitted, answer with `pong()`. Default true. */
   autoPong?: boolean
+  /**
+   * permessage-deflate (RFC 7692), ws's option: false, true (ws's defaults) or
+   * {@link PerMessageDeflateOptions}. Default: offered by a client, off on a server (as ws).
+   */
+  perMessageDeflate?: PerMessageDeflate
 }
 
 /** Client settings: the socket's, plus the handshake's. */
@@ -117,13 +123,16 @@ export interface MessageProxyOptions {
   password?: string
 }
 
-/** The options of `send`, as ws's (`compress` and `mask` are taken and ignored: see the README). */
+/** The options of `send`, as ws's (`mask` is taken and ignored: see the README). */
 export interface SendOptions {
   /** Send as binary (default: unless `data` is a string). */
   binary?: boolean
   /** Whether this is the message's last fragment (default true). */
   fin?: boolean
-  /** ws's per-message compression switch; no deflate yet, so ignored. */
+  /**
+   * Compress this message when permessage-deflate was negotiated (default true, as ws).
+   * Fragments (`fin: false` and what follows) and messages under the threshold go uncompressed.
+   */
   compress?: boolean
   /** ws's masking switch; the runtime masks exactly the client's frames, so ignored. */
   mask?: boolean
@@ -292,9 +301,9 @@ export class MessageWebSocket extends EventEmitter {
     return this.address
   }
 
-  /** The negotiated extensions, as in Sec-WebSocket-Extensions ('' : none are implemented yet). */
+  /** The names of the negotiated extensions, as ws gives them: 'permessage-deflate' or ''. */
   get extensions(): string {
-    return ''
+    return this.impl?.extensions ?? ''
   }
 
   /** @internal For CloseEvent.wasClean. */
@@ -355,7 +364,9 @@ export class MessageWebSocket extends EventEmitter {
     if (this.state !== MessageWebSocket.OPEN) return this.notOpen(data, callback)
     const binary = options?.binary ?? typeof data !== 'string'
     const opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
-    return this.sendFrame(opcode, toBytes(data), callback, options?.fin ?? true)
+    // RSV1 asks the core to compress; it does only where permessage-deflate was negotiated.
+    const compress = options?.compress === false ? 0 : FrameFlags.FRAME_FLAG_RSV1
+    return this.sendFrame(opcode | compress, toBytes(data), callback, options?.fin ?? true)
   }
 
   /** @internal A WebSocketServer's socket: its topics. */
@@ -565,7 +576,8 @@ export class MessageWebSocket extends EventEmitter {
       if (options.origin !== undefined) request.set('Origin', options.origin)
       // The core checked the answer (RFC 6455 §4.1): a subprotocol or extension the client
       // did not offer failed the handshake.
-      socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
+      const config = messageConfig({ ...options, perMessageDeflate: options.perMessageDeflate ?? true })
+      socket = await WebSocket._connect(session, request, response, undefined, config)
     } catch (error) {
       failure = error
     }
@@ -967,6 +979,7 @@ export function messageConfig(options: MessageSocketOptions): NativeWebSocketCon
     idleTimeoutMs: options.idleTimeout ?? DEFAULTS.idleTimeoutMs,
     maxBackpressure: options.maxBackpressure,
     autoPong: options.autoPong,
+    perMessageDeflate: deflateConfig(options.perMessageDeflate),
   }
 }
 

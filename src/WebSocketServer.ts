@@ -3,6 +3,7 @@ import type { IncomingMessage, Server as NodeHTTPServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 
+import type { NativeWebSocketConfig } from './binding'
 import type { Context } from './Context'
 import { InvalidAccessException } from './exceptions'
 import { HTTPStatus } from './HTTPResponse'
@@ -108,10 +109,13 @@ export class WebSocketServer extends EventEmitter {
   /** Node sockets handed to `handleUpgrade`, so that a second call on one throws (as ws). */
   private readonly upgrading = new WeakSet<Duplex>()
   private readonly topics = new Topics()
+  /** The native settings of every connection (checked once, here). */
+  private readonly config: NativeWebSocketConfig
 
   constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
     super()
     this.options = options
+    this.config = messageConfig(options)
     this.host = options.host ?? '0.0.0.0'
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length
     if (modes > 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified')
@@ -229,19 +233,19 @@ export class WebSocketServer extends EventEmitter {
     }
     this.upgrading.add(socket)
     socket.on('error', destroyOnError)
-    const check = checkUpgrade(req)
+    const check = checkUpgrade(req, this.config)
     if (check.rejection) {
       const { status, message, supportedVersion } = check.rejection
       return abortHandshake(socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
     }
     if (!this.shouldHandle(req)) return abortHandshake(socket, 400)
     const { verifyClient } = this.options
-    if (!verifyClient) return this.completeUpgrade(req, socket, head, check.protocols, callback)
+    if (!verifyClient) return this.completeUpgrade(req, socket, head, check, callback)
     const origin = String(req.headers.origin ?? '')
     const info: ClientInfo = { origin, secure: socket instanceof TLSSocket, req }
     const verified = (ok: boolean, status = 401, message?: string, headers?: Record<string, string | number>): void => {
       if (!ok) return abortHandshake(socket, status, message, headers)
-      this.completeUpgrade(req, socket, head, check.protocols, callback)
+      this.completeUpgrade(req, socket, head, check, callback)
     }
     if (verifyClient.length === 2) return void verifyClient(info, verified)
     const answer = verifyClient(info, verified)
@@ -279,16 +283,16 @@ export class WebSocketServer extends EventEmitter {
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    offered: string[],
+    check: { protocols: string[]; extensions: string },
     callback: (ws: MessageWebSocket, req: IncomingMessage) => void,
   ): void {
     if (!socket.readable || !socket.writable) return void socket.destroy()
     if (this.state !== 'running') return abortHandshake(socket, 503)
-    const protocol = this.selectProtocol(new Set(offered), req)
-    const lines = switchingLines(String(req.headers['sec-websocket-key'] ?? ''), protocol)
+    const protocol = this.selectProtocol(new Set(check.protocols), req)
+    const lines = switchingLines(String(req.headers['sec-websocket-key'] ?? ''), protocol, check.extensions)
     this.emit('headers', lines, req)
     const connect = canTakeOver(socket) ? takeOver : bridge
-    connect(req, socket, head, lines, messageConfig(this.options)).then(
+    connect(req, socket, head, lines, this.config).then(
       (impl) => {
         const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
         ws._joinTopics(this.topics)
@@ -316,7 +320,7 @@ export class WebSocketServer extends EventEmitter {
       return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
     }
     // RFC 6455 §4.2.1, checked by the core, answered as ws answers.
-    const rejection = request._native.upgradeRejection()
+    const rejection = request._native.upgradeRejection(this.config)
     if (rejection) {
       if (rejection.supportedVersion) response.set('Sec-WebSocket-Version', rejection.supportedVersion)
       return reject(response, rejection.status, rejection.message)
@@ -330,12 +334,13 @@ export class WebSocketServer extends EventEmitter {
     const protocol = this.selectProtocol(new Set(request._native.offeredProtocols), request)
     if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
     if (this.listenerCount('headers') > 0) {
-      const lines = switchingLines(request.get('Sec-WebSocket-Key', ''), protocol)
+      const extensions = request._native.negotiatedExtensions(this.config)
+      const lines = switchingLines(request.get('Sec-WebSocket-Key', ''), protocol, extensions)
       this.emit('headers', lines, request)
       const fields = extraFields(lines)
       for (let i = 0; i < fields.length; i += 2) response.set(fields[i], fields[i + 1])
     }
-    const socket = await WebSocket._accept(request, response, messageConfig(this.options))
+    const socket = await WebSocket._accept(request, response, this.config)
     const ws = MessageWebSocket._accepted(socket, this.options, protocol)
     ws._joinTopics(this.topics)
     if (this.options.clientTracking ?? true) this.track(ws)
