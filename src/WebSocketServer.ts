@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events'
-import type { IncomingMessage, Server as NodeHTTPServer } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type Server as NodeHTTPServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 
 import type { Context } from './Context'
-import { InvalidAccessException } from './exceptions'
 import { HTTPStatus } from './HTTPResponse'
 import { HTTPServer } from './HTTPServer'
 import { HTTPServerParams } from './HTTPServerParams'
@@ -75,8 +74,14 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   server?: NodeHTTPServer
   /** No server of its own: the application calls {@link WebSocketServer.handleUpgrade}. */
   noServer?: boolean
-  /** Keep the open sockets in `clients`. Default true. */
+  /** Keep the open sockets in `clients` (false: `clients` is undefined, as ws). Default true. */
   clientTracking?: boolean
+  /**
+   * ws's `WebSocket` option: the class accepted sockets are made of, a subclass of
+   * {@link MessageWebSocket} (its constructor is called with the arguments it passes on to
+   * `super`, as ws calls its own). Default MessageWebSocket.
+   */
+  WebSocket?: typeof MessageWebSocket
   /**
    * Listen with SO_REUSEPORT, so that several processes (or worker threads) serve one port and
    * the kernel spreads the connections (Linux, the BSDs, macOS). Where the OS has none the
@@ -96,8 +101,11 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
  * an upgrade is answered 426.
  */
 export class WebSocketServer extends EventEmitter {
-  /** The open sockets (with `clientTracking`). */
-  readonly clients = new Set<MessageWebSocket>()
+  /**
+   * The open sockets; undefined when `clientTracking` is false (as ws: its typings declare it
+   * a Set too).
+   */
+  readonly clients!: Set<MessageWebSocket>
   private readonly options: WebSocketServerOptions
   private readonly server: HTTPServer | null = null
   private readonly host: string
@@ -112,6 +120,7 @@ export class WebSocketServer extends EventEmitter {
   constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
     super()
     this.options = options
+    if (options.clientTracking ?? true) this.clients = new Set()
     this.host = options.host ?? '0.0.0.0'
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length
     if (modes > 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified')
@@ -154,12 +163,16 @@ export class WebSocketServer extends EventEmitter {
     )
   }
 
-  /** Where the server listens (ws's `address()`; the Node server's when attached). */
+  /**
+   * Where the server listens (ws's `address()`; the Node server's when attached); null while it
+   * is not listening (before `listening`, after `close`), as ws. The declared type leaves the
+   * null out, as ws's typings do, so that code written for ws (`wss.address().port`) compiles.
+   */
   address(): ServerAddress {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode')
     // Node's AddressInfo has the same fields (null before it listens, a string on a pipe).
     if (this.options.server) return this.options.server.address() as ServerAddress
-    if (!this.listening || !this.server) throw new InvalidAccessException('The server is not listening')
+    if (!this.listening || !this.server) return null as unknown as ServerAddress
     return { address: this.host, family: this.host.includes(':') ? 'IPv6' : 'IPv4', port: this.server.port() }
   }
 
@@ -179,7 +192,7 @@ export class WebSocketServer extends EventEmitter {
     if (!this.server) {
       this.detach?.()
       this.detach = null
-      if (this.clients.size === 0 || this.options.clientTracking === false) process.nextTick(() => this.closed())
+      if (!this.clients || this.clients.size === 0) process.nextTick(() => this.closed())
       return
     }
     void this.server.stop().then(() => {
@@ -290,9 +303,9 @@ export class WebSocketServer extends EventEmitter {
     const connect = canTakeOver(socket) ? takeOver : bridge
     connect(req, socket, head, lines, messageConfig(this.options)).then(
       (impl) => {
-        const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
+        const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol, this.options.WebSocket)
         ws._joinTopics(this.topics)
-        if (this.options.clientTracking ?? true) this.track(ws)
+        if (this.clients) this.track(ws)
         // Outside the promise: a listener's exception is uncaught, as with ws.
         process.nextTick(callback, ws, req)
       },
@@ -313,7 +326,8 @@ export class WebSocketServer extends EventEmitter {
   private async answerUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
     const { path, verifyClient } = this.options
     if (!request.has('Upgrade')) {
-      return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
+      // ws's own HTTP server: 426 with the status text, as text/plain.
+      return reject(response, 426, undefined, undefined, 'text/plain')
     }
     // RFC 6455 §4.2.1, checked by the core, answered as ws answers.
     const rejection = request._native.upgradeRejection()
@@ -322,10 +336,11 @@ export class WebSocketServer extends EventEmitter {
       return reject(response, rejection.status, rejection.message)
     }
     if (path !== undefined && request.getURI().split('?')[0] !== path) {
-      return reject(response, HTTPStatus.HTTP_BAD_REQUEST, 'No WebSocket at this path')
+      return reject(response, HTTPStatus.HTTP_BAD_REQUEST)
     }
-    if (verifyClient && !(await verified(verifyClient, { origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
-      return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
+    if (verifyClient) {
+      const verdict = await verified(verifyClient, { origin: request.get('Origin', ''), secure: request.secure(), req: request })
+      if (!verdict.ok) return reject(response, verdict.status ?? HTTPStatus.HTTP_UNAUTHORIZED, verdict.message, verdict.headers)
     }
     const protocol = this.selectProtocol(new Set(request._native.offeredProtocols), request)
     if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
@@ -336,9 +351,9 @@ export class WebSocketServer extends EventEmitter {
       for (let i = 0; i < fields.length; i += 2) response.set(fields[i], fields[i + 1])
     }
     const socket = await WebSocket._accept(request, response, messageConfig(this.options))
-    const ws = MessageWebSocket._accepted(socket, this.options, protocol)
+    const ws = MessageWebSocket._accepted(socket, this.options, protocol, this.options.WebSocket)
     ws._joinTopics(this.topics)
-    if (this.options.clientTracking ?? true) this.track(ws)
+    if (this.clients) this.track(ws)
     // Outside the request handler's promise: a listener's exception is uncaught, as with ws.
     process.nextTick(emitConnection, this, ws, request)
   }
@@ -395,19 +410,44 @@ function destroyOnError(this: Duplex): void {
   this.destroy()
 }
 
+/** What `verifyClient` answered: refused upgrades carry ws's `done(false, status, message, headers)`. */
+interface Verdict {
+  ok: boolean
+  status?: number
+  message?: string
+  headers?: Record<string, string | number>
+}
+
 /** `verifyClient` in either form, as a promise. */
-function verified(verifyClient: NonNullable<WebSocketServerOptions['verifyClient']>, info: ClientInfo): Promise<boolean> {
-  if (verifyClient.length === 2) return new Promise((resolve) => void verifyClient(info, (ok) => resolve(ok)))
-  return Promise.resolve(verifyClient(info, () => {})).then((ok) => ok === true)
+function verified(verifyClient: NonNullable<WebSocketServerOptions['verifyClient']>, info: ClientInfo): Promise<Verdict> {
+  if (verifyClient.length === 2) {
+    return new Promise((resolve) => void verifyClient(info, (ok, status, message, headers) => resolve({ ok, status, message, headers })))
+  }
+  return Promise.resolve(verifyClient(info, () => {})).then(
+    (ok) => ({ ok: ok === true }),
+    () => ({ ok: false, status: 500 }),
+  )
 }
 
 function emitConnection(server: WebSocketServer, ws: MessageWebSocket, request: UpgradeRequest): void {
   server.emit('connection', ws, request)
 }
 
-function reject(response: HTTPServerResponse, status: number, text: string): void {
+/**
+ * A refused upgrade on the server's own port, as ws answers it (its abortHandshake): the status,
+ * the message (by default the status text) as the body, `Connection: close`, and the extra
+ * fields of a refusing `verifyClient`.
+ */
+function reject(
+  response: HTTPServerResponse,
+  status: number,
+  message?: string,
+  headers?: Record<string, string | number>,
+  contentType = 'text/html',
+): void {
   response.setStatusAndReason(status)
   response.set('Connection', 'close')
-  response.setContentType('text/plain')
-  response.send(`${text}\n`)
+  response.setContentType(contentType)
+  for (const [name, value] of Object.entries(headers ?? {})) response.set(name, String(value))
+  response.send(message ?? STATUS_CODES[status] ?? '')
 }
