@@ -480,3 +480,24 @@ test("'upgrade' and 'unexpected-response' give an http.IncomingMessage; req.abor
   refused.terminate()
   server.stop()
 })
+
+test('terminate(): CLOSING at once and close later; a Blob still being read fails its callbacks with ws message', async (t) => {
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const ws = (await opened(make, url)) as MessageWebSocket
+    const errors: Array<[string, string | undefined, number]> = []
+    ws.send(new Blob(['foo']), (error) => errors.push(['blob', error?.message, ws.readyState]))
+    ws.send('bar')
+    ws.send('baz', (error) => errors.push(['baz', error?.message, ws.readyState]))
+    let closedYet = false
+    const code = closed(ws).then((c) => ((closedYet = true), c))
+    ws.terminate()
+    t.is(ws.readyState, CLOSING, name)
+    await Promise.resolve()
+    t.false(closedYet, `${name}: close is not emitted inside terminate()`)
+    t.is(await code, 1006, name)
+    const message = 'The socket was closed while the blob was being read'
+    t.deepEqual(errors, [['blob', message, CLOSING], ['baz', message, CLOSING]], name)
+  }
+  await stop()
+})

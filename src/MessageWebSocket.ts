@@ -248,7 +248,7 @@ export class MessageWebSocket extends EventEmitter {
    * completes is closed at once, and `open` never comes.
    */
   private aborted = false
-  /** terminate() was called: `close` comes on the next tick. */
+  /** terminate() was called: `close` comes from a setImmediate. */
   private terminating = false
 
   /**
@@ -401,7 +401,7 @@ export class MessageWebSocket extends EventEmitter {
     this.blobWait = wait
     blob.arrayBuffer().then(
       (contents) => {
-        if (this.state === MessageWebSocket.CLOSED || !this.impl || this.impl.closed) {
+        if (this.state === MessageWebSocket.CLOSED || this.terminating || !this.impl || this.impl.closed) {
           // Outside the promise chain, so that a callback's throw is uncaught (as ws).
           process.nextTick(() => this.dropBlobWait(wait, new Error('The socket was closed while the blob was being read'), callback))
           return
@@ -587,7 +587,7 @@ export class MessageWebSocket extends EventEmitter {
   }
 
   /**
-   * Closes TCP without the close handshake: CLOSING at once, `close` (1006) on the next tick,
+   * Closes TCP without the close handshake: CLOSING at once, `close` (1006) after the I/O phase,
    * as ws (whose `close` follows the socket's).
    */
   terminate(): void {
@@ -598,7 +598,7 @@ export class MessageWebSocket extends EventEmitter {
     }
     this.terminating = true
     this.state = MessageWebSocket.CLOSING
-    process.nextTick(() => this.finish())
+    setImmediate(() => this.finish())
   }
 
   /** Stops reading: no `message` events, and the peer is held back by TCP flow control. */
