@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 
 import test from 'ava'
 import WS, { WebSocketServer as WSServer, createWebSocketStream as wsStream } from 'ws'
@@ -410,4 +410,48 @@ test("the WebSocket option: accepted sockets are made of the given subclass (own
   second.close()
   await once(upgraded, 'close')
   server.close()
+})
+
+test("noServer: ws's first checks (method, Upgrade field) and the wsClientError event, as ws", async (t) => {
+  const requests: Array<[string, http.RequestOptions]> = [
+    ['not GET', { method: 'POST', headers: UPGRADE }],
+    ['another upgrade', { headers: { ...UPGRADE, Upgrade: 'h2c' } }],
+    ['a bad key', { headers: { ...UPGRADE, 'Sec-WebSocket-Key': 'short' } }],
+  ]
+  for (const withListener of [false, true]) {
+    for (const [name, request] of requests) {
+      const results: Record<string, unknown> = {}
+      for (const [which, wss] of [
+        ['ws', new WSServer({ noServer: true })],
+        ['poco', new WebSocketServer({ noServer: true })],
+      ] as const) {
+        const server = http.createServer()
+        const events: string[] = []
+        if (withListener) {
+          wss.on('wsClientError', (error: Error, socket: Duplex, req: http.IncomingMessage) => {
+            events.push(`${error.message} (${req.method})`)
+            socket.end('HTTP/1.1 418 I\'m a Teapot\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+          })
+        }
+        server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, () => events.push('connection')))
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        const got = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ...request })
+          const settle = (res: http.IncomingMessage): void => {
+            let body = ''
+            res.on('data', (chunk: Buffer) => (body += chunk))
+            res.on('end', () => resolve({ status: res.statusCode, body }))
+            res.on('error', () => resolve({ status: res.statusCode, body }))
+          }
+          req.on('response', settle)
+          req.on('upgrade', settle)
+          req.on('error', reject)
+          req.end()
+        })
+        results[which] = { ...got, events }
+        server.close()
+      }
+      t.deepEqual(results.poco, results.ws, `${name}${withListener ? ', with a wsClientError listener' : ''}`)
+    }
+  }
 })

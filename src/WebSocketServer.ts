@@ -242,10 +242,14 @@ export class WebSocketServer extends EventEmitter {
     }
     this.upgrading.add(socket)
     socket.on('error', destroyOnError)
+    // ws's first checks, on the fields Node parsed (`req.headers`), then the core's RFC 6455 ones.
+    if (req.method !== 'GET') return this.refuse(req, socket, 405, 'Invalid HTTP method')
+    const upgrade = req.headers.upgrade
+    if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') return this.refuse(req, socket, 400, 'Invalid Upgrade header')
     const check = checkUpgrade(req)
     if (check.rejection) {
       const { status, message, supportedVersion } = check.rejection
-      return abortHandshake(socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
+      return this.refuse(req, socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
     }
     if (!this.shouldHandle(req)) return abortHandshake(socket, 400)
     const { verifyClient } = this.options
@@ -263,6 +267,20 @@ export class WebSocketServer extends EventEmitter {
       (ok) => process.nextTick(verified, ok),
       () => process.nextTick(verified, false, 500),
     )
+  }
+
+  /**
+   * An upgrade request that breaks the protocol: with a `wsClientError` listener, ws's event
+   * `(error, socket, request)` lets the application answer on the socket; otherwise ws's answer.
+   */
+  private refuse(req: IncomingMessage, socket: Duplex, status: number, message: string, headers?: Record<string, string>): void {
+    if (this.listenerCount('wsClientError') > 0) {
+      const error = new Error(message)
+      Error.captureStackTrace(error, this.refuse)
+      this.emit('wsClientError', error, socket, req)
+      return
+    }
+    abortHandshake(socket, status, message, headers)
   }
 
   private attachTo(server: NodeHTTPServer, callback?: () => void): void {
@@ -382,6 +400,11 @@ export interface WebSocketServerEvents {
   error: [error: Error]
   /** The 101's lines, before they go out; fields pushed are sent. */
   headers: [headers: string[], request: UpgradeRequest]
+  /**
+   * An upgrade request Node's server read (`server`, `noServer`) broke the protocol: with a
+   * listener, the application answers on `socket` (ws's event; none on the server's own port).
+   */
+  wsClientError: [error: Error, socket: Duplex, request: IncomingMessage]
 }
 /** EventEmitter's listener methods, typed by WebSocketServerEvents. */
 export type ServerEventMethod<R> = {
