@@ -455,3 +455,31 @@ test("noServer: ws's first checks (method, Upgrade field) and the wsClientError 
     }
   }
 })
+
+test("own port: the request has Node's IncomingMessage names (url, method, headers, rawHeaders, socket), as ws's", async (t) => {
+  const seen: Record<string, unknown> = {}
+  for (const [which, server] of await bothServers({ verifyClient: (info: { req: { headers: http.IncomingHttpHeaders } }) => info.req.headers['x-token'] === 'yes' })) {
+    const port = (server.address() as AddressInfo).port
+    const connected = once(server, 'connection')
+    const client = new WS(`ws://127.0.0.1:${port}/room?user=1`, ['chat'], {
+      headers: { 'X-Token': 'yes', 'X-Multi': 'a', Cookie: 'c=1' },
+      origin: 'http://example.test',
+    })
+    const [socket, req] = (await connected) as [MessageWebSocket, http.IncomingMessage]
+    const { url, method, httpVersion, headers, rawHeaders } = req
+    seen[which] = {
+      url,
+      method,
+      httpVersion,
+      headers: { host: headers.host === `127.0.0.1:${port}`, origin: headers.origin, 'x-token': headers['x-token'], cookie: headers.cookie, protocol: headers['sec-websocket-protocol'] },
+      raw: rawHeaders.includes('X-Token') && rawHeaders.includes('yes'),
+      remote: [req.socket.remoteAddress, typeof req.socket.remotePort, req.socket.localPort === port],
+    }
+    await once(client, 'open')
+    socket.close()
+    await once(client, 'close')
+    await closeServer(server)
+  }
+  t.deepEqual(seen.poco, seen.ws)
+  t.like(seen.poco, { url: '/room?user=1', method: 'GET', headers: { 'x-token': 'yes' }, remote: ['127.0.0.1', 'number', true] })
+})
