@@ -848,7 +848,8 @@ export class MessageWebSocket extends EventEmitter {
 
   /** @internal One message or control frame, from the pump. */
   onFrame(flags: number, payload: Buffer): void {
-    if (this.state === MessageWebSocket.CLOSED) return
+    // After terminate(), nothing more is delivered.
+    if (this.state === MessageWebSocket.CLOSED || this.terminating) return
     // Behind the frames held by a pause that have not been replayed yet, in order.
     if (this.paused || this.held.length > 0) {
       this.held.push([flags, payload])
