@@ -15,7 +15,7 @@ export type { HTTPRequestHandler, HTTPRequestHandlerFactory } from './src/HTTPRe
 export { HTTPResponse, HTTPStatus } from './src/HTTPResponse'
 export { HTTPServer } from './src/HTTPServer'
 export { HTTPServerParams } from './src/HTTPServerParams'
-export { HTTPServerRequest } from './src/HTTPServerRequest'
+export { HTTPServerRequest, type RequestSocket } from './src/HTTPServerRequest'
 export { HTTPServerResponse } from './src/HTTPServerResponse'
 export { NameValueCollection } from './src/NameValueCollection'
 export { SecureServerSocket } from './src/SecureServerSocket'
