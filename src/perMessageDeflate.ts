@@ -19,7 +19,12 @@ export interface PerMessageDeflateOptions {
   /** Accepted for ws compatibility; compression is not queued behind a zlib pool here, so it has no effect. */
   concurrencyLimit?: number
   /** zlib settings of the compressor: `level` (0–9, default 6) and `memLevel` (1–9, default 8) are used. */
-  zlibDeflateOptions?: { level?: number; memLevel?: number }
+  zlibDeflateOptions?: {
+    /** zlib compression level, 0–9 (default 6). */
+    level?: number
+    /** zlib memLevel, 1–9 (default 8). */
+    memLevel?: number
+  }
   /** Accepted for ws compatibility; the inflater always has a 15-bit window, which accepts every smaller one. */
   zlibInflateOptions?: object
   /**

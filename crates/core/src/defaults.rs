@@ -94,3 +94,7 @@ pub const MAX_TOPICS_PER_SOCKET: usize = 1024;
 /// Pub/sub: a subscriber owing more than this (when it has no `max_backpressure`) misses
 /// publishes until it catches up; each one missed is counted.
 pub const PUBLISH_BACKLOG: usize = 16 * 1024 * 1024;
+/// A published frame of at least this many bytes is shared by its subscribers (one copy, each
+/// socket's writer writes from it); a smaller one is copied into each write buffer, which costs
+/// less than keeping a shared piece.
+pub const SHARED_FRAME_MIN: usize = 256;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
-use crate::connection::{Connection, SharedCompression};
+use crate::connection::{Connection, Publication, SharedCompression};
 use crate::defaults;
 use crate::error::Error;
 use crate::frame;
@@ -127,14 +127,19 @@ impl Topics {
         let compress = (flags & frame::FLAG_RSV1 != 0).then(|| SharedCompression::new(Bytes::copy_from_slice(payload)));
         let flags = flags & !frame::FLAG_RSV1;
         let (header, header_len) = frame::header(flags, payload.len(), None);
+        let header = &header[..header_len];
         let mut inner = self.lock();
+        // One copy shared by every subscriber, for frames where that beats copying each time.
+        let worth_sharing = payload.len() >= defaults::SHARED_FRAME_MIN && inner.topics.contains_key(topic);
+        let whole = worth_sharing.then(|| Bytes::from([header, payload].concat()));
+        let publication = Publication { header, payload, whole: whole.as_ref(), compress: compress.as_ref() };
         let mut published = Published::default();
         if let Some(subscribers) = inner.topics.get(topic) {
             for (id, connection) in subscribers {
                 if Some(*id) == except {
                     continue;
                 }
-                if connection.send_published(&header[..header_len], payload, defaults::PUBLISH_BACKLOG, compress.as_ref()) {
+                if connection.send_published(&publication, defaults::PUBLISH_BACKLOG) {
                     published.delivered += 1;
                 } else {
                     published.dropped += 1;

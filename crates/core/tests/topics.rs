@@ -148,3 +148,30 @@ async fn a_subscriber_that_does_not_read_misses_publishes_without_slowing_the_ot
     })
     .await;
 }
+
+/// A frame of `defaults::SHARED_FRAME_MIN` bytes or more is shared by the subscribers, not
+/// copied: each still gets it whole, in order between the sends made around it.
+#[tokio::test]
+async fn large_publishes_are_shared_and_keep_their_place_between_sends() {
+    bounded(async {
+        let (_server, mut peers) = peers(3, messages()).await;
+        let topics = Topics::default();
+        for (id, (connection, _)) in peers.iter().enumerate() {
+            topics.subscribe(id as u32, connection, "room").unwrap();
+        }
+        let large: Vec<String> = (0..20).map(|i| format!("{i:04}").repeat(defaults::SHARED_FRAME_MIN)).collect();
+        for (i, text) in large.iter().enumerate() {
+            for (connection, _) in &peers {
+                connection.send_messages(&[(FLAG_FIN | OP_TEXT, format!("own {i}").as_bytes())]).1.unwrap();
+            }
+            assert_eq!(topics.publish("room", FLAG_FIN | OP_TEXT, text.as_bytes(), None).unwrap().delivered, 3);
+        }
+        for (_, client) in peers.iter_mut() {
+            for (i, text) in large.iter().enumerate() {
+                assert_eq!(next_text(client).await, format!("own {i}"));
+                assert_eq!(&next_text(client).await, text);
+            }
+        }
+    })
+    .await;
+}

@@ -58,9 +58,8 @@ impl Negotiated {
     }
 }
 
-/// A message to be compressed, with the encoded frames queued before it.
+/// A message to be compressed by the writer.
 pub(super) struct Staged {
-    pub(super) before: BytesMut,
     /// The first header byte, RSV1 set.
     pub(super) flags: u8,
     pub(super) payload: Bytes,
@@ -95,29 +94,18 @@ impl SharedCompression {
     }
 }
 
-/// The bytes to write: the staged messages compressed and framed (§7.2.1) in their place
-/// between the frames queued around them, then `tail`.
-pub(super) fn assemble(
-    staged: Vec<Staged>,
-    tail: BytesMut,
-    compressor: &mut Compressor,
-    negotiated: &Negotiated,
-) -> Result<BytesMut, DeflateError> {
-    let mut out = BytesMut::new();
+/// A staged message compressed and framed (§7.2.1), ready to write.
+pub(super) fn frame_staged(message: Staged, compressor: &mut Compressor, negotiated: &Negotiated) -> Result<Bytes, DeflateError> {
     let mut own = Vec::new();
-    for message in staged {
-        out.extend_from_slice(&message.before);
-        let compressed = match &message.shared {
-            Some(shared) => shared.compressed(negotiated)?,
-            None => {
-                own.clear();
-                compressor.compress_into(&message.payload, &mut own)?;
-                &own[..]
-            }
-        };
-        let mask = (negotiated.role == Role::Client).then(frame::new_mask);
-        frame::encode(message.flags, compressed, mask, &mut out);
-    }
-    out.extend_from_slice(&tail);
-    Ok(out)
+    let compressed = match &message.shared {
+        Some(shared) => shared.compressed(negotiated)?,
+        None => {
+            compressor.compress_into(&message.payload, &mut own)?;
+            &own[..]
+        }
+    };
+    let mask = (negotiated.role == Role::Client).then(frame::new_mask);
+    let mut out = BytesMut::new();
+    frame::encode(message.flags, compressed, mask, &mut out);
+    Ok(out.freeze())
 }

@@ -5,19 +5,21 @@
 //! destroy our last frames).
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::compression;
 use super::inbound::End;
+use super::outbound::Piece;
 use super::keepalive::{Due, Keepalive};
 use super::timer::Timer;
 use super::{lock, Lifecycle, Shared};
@@ -30,6 +32,8 @@ use crate::protocol::Violation;
 
 /// Rounds of work in one poll before the driver yields to the other tasks of its thread.
 const ROUNDS_PER_POLL: usize = 32;
+/// Most buffers handed to one vectored write.
+const MAX_WRITE_SLICES: usize = 64;
 /// Spare room under which the thread's read buffer is replaced by a fresh one.
 const SLAB_LOW: usize = 16 * 1024;
 
@@ -55,9 +59,8 @@ pub(crate) struct Driver<S, T> {
     /// No more input to decode: EOF, a read error or a violation ended it.
     input_ended: bool,
     phase: Phase,
-    /// What is being written, and how much of it went out.
-    chunk: Bytes,
-    written: usize,
+    /// What is being written, in order; the front one may be partly written already.
+    chunks: VecDeque<Bytes>,
     flush_pending: bool,
     /// A write failed: nothing more can go out.
     output_broken: bool,
@@ -92,8 +95,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
             held: false,
             input_ended: false,
             phase: Phase::Running,
-            chunk: Bytes::new(),
-            written: 0,
+            chunks: VecDeque::new(),
             flush_pending: false,
             output_broken: false,
             fin_sent: false,
@@ -117,7 +119,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
     fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         while !self.output_broken {
-            if self.written == self.chunk.len() {
+            if self.chunks.is_empty() {
                 if self.flush_pending {
                     match Pin::new(&mut self.stream).poll_flush(cx) {
                         Poll::Ready(Ok(())) => self.flush_pending = false,
@@ -128,32 +130,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
                         Poll::Pending => return progress,
                     }
                 }
-                let shared = &self.shared;
-                let (staged, mut chunk) = lock(&shared.outbound).take(shared.role, shared.settings.write_limit());
-                if !staged.is_empty() {
-                    let compressor = self.compressor.as_mut().expect("messages are staged only with deflate negotiated");
-                    let negotiated = shared.deflate.as_ref().expect("messages are staged only with deflate negotiated");
-                    match compression::assemble(staged, chunk, compressor, negotiated) {
-                        Ok(assembled) => chunk = assembled,
-                        Err(error) => {
-                            self.on_write_error(io::Error::other(error.to_string()));
-                            return true;
-                        }
+                match self.take_output() {
+                    Ok(true) => {}
+                    Ok(false) => return progress,
+                    Err(error) => {
+                        self.on_write_error(error);
+                        return true;
                     }
                 }
-                if chunk.is_empty() {
-                    return progress;
-                }
-                self.chunk = chunk.freeze();
-                self.written = 0;
             }
-            match Pin::new(&mut self.stream).poll_write(cx, &self.chunk[self.written..]) {
+            let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
+            let count = self.chunks.iter().zip(slices.iter_mut()).map(|(chunk, slice)| *slice = IoSlice::new(chunk)).count();
+            match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count]) {
                 Poll::Ready(Ok(0)) => self.on_write_error(io::ErrorKind::WriteZero.into()),
                 Poll::Ready(Ok(n)) => {
-                    self.written += n;
-                    if self.written == self.chunk.len() {
-                        self.chunk = Bytes::new();
-                        self.written = 0;
+                    self.consume(n);
+                    if self.chunks.is_empty() {
                         self.flush_pending = true;
                         lock(&self.shared.outbound).written();
                         self.shared.wake_writers_if_writable();
@@ -167,10 +159,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
         progress
     }
 
+    /// Takes what is queued into `chunks`, compressing the staged messages; false when nothing is.
+    fn take_output(&mut self) -> io::Result<bool> {
+        let shared = &self.shared;
+        let (pieces, tail) = lock(&shared.outbound).take(shared.role, shared.settings.write_limit());
+        for piece in pieces {
+            let chunk = match piece {
+                Piece::Encoded(frames) => frames.freeze(),
+                Piece::Shared(frame) => frame,
+                Piece::Compress(message) => {
+                    let compressor = self.compressor.as_mut().expect("messages are staged only with deflate negotiated");
+                    let negotiated = shared.deflate.as_ref().expect("messages are staged only with deflate negotiated");
+                    compression::frame_staged(message, compressor, negotiated).map_err(|error| io::Error::other(error.to_string()))?
+                }
+            };
+            self.chunks.push_back(chunk);
+        }
+        if !tail.is_empty() {
+            self.chunks.push_back(tail.freeze());
+        }
+        Ok(!self.chunks.is_empty())
+    }
+
+    /// `n` bytes from the front of `chunks` went out.
+    fn consume(&mut self, mut n: usize) {
+        while n > 0 {
+            let front = self.chunks.front_mut().expect("no more was written than was given");
+            if n < front.len() {
+                front.advance(n);
+                return;
+            }
+            n -= front.len();
+            self.chunks.pop_front();
+        }
+    }
+
     fn on_write_error(&mut self, error: io::Error) {
         self.output_broken = true;
-        self.chunk = Bytes::new();
-        self.written = 0;
+        self.chunks.clear();
         let mut outbound = lock(&self.shared.outbound);
         outbound.written();
         outbound.stop(error.into());
@@ -190,7 +216,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
             self.flush_deadline = Some(Instant::now() + defaults::CLOSE_FLUSH_TIMEOUT);
             progress = true;
         }
-        let flushed = self.output_broken || (!pending && self.written == self.chunk.len() && !self.flush_pending);
+        let flushed = self.output_broken || (!pending && self.chunks.is_empty() && !self.flush_pending);
         if wants_fin && flushed && !self.fin_sent {
             if !self.output_broken {
                 match Pin::new(&mut self.stream).poll_shutdown(cx) {

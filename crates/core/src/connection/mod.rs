@@ -105,6 +105,18 @@ impl Default for ConnectionConfig {
     }
 }
 
+/// One publish as every subscriber's [`Connection::send_published`] sees it.
+#[derive(Clone, Copy)]
+pub struct Publication<'a> {
+    /// The frame header, encoded once.
+    pub header: &'a [u8],
+    pub payload: &'a [u8],
+    /// Header and payload in one shared buffer, for frames worth sharing.
+    pub whole: Option<&'a Bytes>,
+    /// Compression asked for: the message, shared by every subscriber.
+    pub compress: Option<&'a Arc<SharedCompression>>,
+}
+
 /// What one [`Connection::receive_batch`] took.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -479,14 +491,15 @@ impl Connection {
     /// subscriber owing more than `backlog` bytes (its `max_backpressure` when set, then it is
     /// dropped as for a send) does not get it: false, counted by the caller.
     pub fn send_encoded(&self, header: &[u8], payload: &[u8], backlog: usize) -> bool {
-        self.send_published(header, payload, backlog, None)
+        self.send_published(&Publication { header, payload, whole: None, compress: None }, backlog)
     }
 
-    /// [`send_encoded`](Self::send_encoded) for a publish that asks for compression (`compress`:
-    /// the message, shared by every subscriber): where this socket negotiated permessage-deflate
-    /// it is compressed by the writer, once for every subscriber that resets its context per
-    /// message, or by this socket's own compressor otherwise; elsewhere the encoded frame goes.
-    pub fn send_published(&self, header: &[u8], payload: &[u8], backlog: usize, compress: Option<&Arc<SharedCompression>>) -> bool {
+    /// [`send_encoded`](Self::send_encoded) for a publish: its whole frame, when shared, is
+    /// queued without a copy; when it asks for compression and this socket negotiated
+    /// permessage-deflate, the writer compresses it (once for every subscriber that resets its
+    /// context per message, with this socket's own compressor otherwise).
+    pub fn send_published(&self, publication: &Publication<'_>, backlog: usize) -> bool {
+        let Publication { header, payload, whole, compress } = *publication;
         if self.check_open().is_err() || self.shared.role != Role::Server {
             return false;
         }
@@ -511,9 +524,10 @@ impl Connection {
             }
             _ => None,
         };
-        let queued = match compressed {
-            Some((flags, payload, once)) => outbound.takes_publish().then(|| outbound.stage(flags, payload, once)),
-            None => outbound.push_encoded(header, payload),
+        let queued = match (compressed, whole) {
+            (Some((flags, payload, once)), _) => outbound.takes_publish().then(|| outbound.stage(flags, payload, once)),
+            (None, Some(frame)) => outbound.takes_publish().then(|| outbound.push_shared(frame.clone())),
+            (None, None) => outbound.push_encoded(header, payload),
         };
         drop(outbound);
         if queued == Some(true) {

@@ -18,14 +18,25 @@ use crate::frame::{self, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_CONTINUATION, OP_PO
 use crate::protocol::Role;
 use crate::socket::SocketHandle;
 
+/// A part of what is to be written, in order.
+pub(super) enum Piece {
+    /// Frames encoded in this socket's buffer.
+    Encoded(BytesMut),
+    /// permessage-deflate: a message the writer compresses just before it goes out.
+    Compress(Staged),
+    /// A whole frame shared with other sockets (a publish), written from its one copy.
+    Shared(Bytes),
+}
+
 pub(super) struct Outbound {
     /// Encoded frames waiting for the writer (taken whole by it: an idle connection holds none).
     buf: BytesMut,
-    /// permessage-deflate: messages waiting to be compressed by the writer, each after the
-    /// frames queued before it (`buf` then holds what was queued after the last one).
-    staged: Vec<Staged>,
-    /// Payload bytes of `staged`, headers counted.
-    staged_bytes: usize,
+    /// What waits before `buf`, in order, when not everything is encoded here: messages the
+    /// writer compresses, frames shared with other sockets (`buf` then holds what was queued
+    /// after the last of them).
+    pieces: Vec<Piece>,
+    /// Bytes of `pieces`, headers counted.
+    pieces_bytes: usize,
     /// Bytes the writer has taken and not finished writing.
     in_flight: usize,
     pub(super) lifecycle: Lifecycle,
@@ -52,8 +63,8 @@ impl Outbound {
     pub(super) fn new() -> Self {
         Outbound {
             buf: BytesMut::new(),
-            staged: Vec::new(),
-            staged_bytes: 0,
+            pieces: Vec::new(),
+            pieces_bytes: 0,
             in_flight: 0,
             lifecycle: Lifecycle::Open,
             error: None,
@@ -69,12 +80,12 @@ impl Outbound {
 
     /// Bytes accepted and not yet written (frame headers included).
     pub(super) fn buffered(&self) -> usize {
-        self.buf.len() + self.staged_bytes + self.in_flight
+        self.buf.len() + self.pieces_bytes + self.in_flight
     }
 
     /// Nothing queued or being written: the writer must be woken for what comes.
     fn idle(&self) -> bool {
-        self.buf.is_empty() && self.staged.is_empty() && self.in_flight == 0
+        self.buf.is_empty() && self.pieces.is_empty() && self.in_flight == 0
     }
 
     /// What the peer owes us reading: buffered bytes plus the PONGs held back.
@@ -85,8 +96,8 @@ impl Outbound {
     /// The peer is dropped: nothing queued for it goes out.
     pub(super) fn discard(&mut self) {
         self.buf = BytesMut::new();
-        self.staged = Vec::new();
-        self.staged_bytes = 0;
+        self.pieces = Vec::new();
+        self.pieces_bytes = 0;
         self.pending_pong = None;
         self.owed = 0;
     }
@@ -178,10 +189,25 @@ impl Outbound {
     /// after what is queued now. `true` when the writer must be woken.
     pub(super) fn stage(&mut self, flags: u8, payload: Bytes, shared: Option<Arc<SharedCompression>>) -> bool {
         let was_empty = self.idle();
-        let before = std::mem::take(&mut self.buf);
-        self.staged_bytes += payload.len() + frame::MAX_HEADER_LEN;
-        self.staged.push(Staged { before, flags, payload, shared });
+        self.pieces_bytes += payload.len() + frame::MAX_HEADER_LEN;
+        self.push_piece(Piece::Compress(Staged { flags, payload, shared }));
         was_empty
+    }
+
+    /// A whole frame shared with other sockets, in its place after what is queued now. `true`
+    /// when the writer must be woken.
+    pub(super) fn push_shared(&mut self, frame: Bytes) -> bool {
+        let was_empty = self.idle();
+        self.pieces_bytes += frame.len();
+        self.push_piece(Piece::Shared(frame));
+        was_empty
+    }
+
+    fn push_piece(&mut self, piece: Piece) {
+        if !self.buf.is_empty() {
+            self.pieces.push(Piece::Encoded(std::mem::take(&mut self.buf)));
+        }
+        self.pieces.push(piece);
     }
 
     /// Whether a publish may be appended now: not inside a fragmented message of ours (it would
@@ -220,18 +246,18 @@ impl Outbound {
         self.push(role, FLAG_FIN | OP_PONG, &payload).1
     }
 
-    /// What the writer writes next: the messages to compress first (with the frames before
-    /// each), then the frames after them; the owed PONG joins once there is room.
-    pub(super) fn take(&mut self, role: Role, limit: usize) -> (Vec<Staged>, BytesMut) {
+    /// What the writer writes next: the pieces first, then the frames encoded after them; the
+    /// owed PONG joins once there is room.
+    pub(super) fn take(&mut self, role: Role, limit: usize) -> (Vec<Piece>, BytesMut) {
         if self.pending_pong.is_some() && !self.over(limit) {
             let payload = self.pending_pong.take().expect("a PONG is owed");
             self.push(role, FLAG_FIN | OP_PONG, &payload);
             self.owed = 0;
         }
         let chunk = std::mem::take(&mut self.buf);
-        let staged = std::mem::take(&mut self.staged);
-        self.in_flight = chunk.len() + std::mem::take(&mut self.staged_bytes);
-        (staged, chunk)
+        let pieces = std::mem::take(&mut self.pieces);
+        self.in_flight = chunk.len() + std::mem::take(&mut self.pieces_bytes);
+        (pieces, chunk)
     }
 
     /// The writer finished writing what it took.
@@ -240,6 +266,6 @@ impl Outbound {
     }
 
     pub(super) fn has_pending(&self) -> bool {
-        !self.buf.is_empty() || !self.staged.is_empty() || (self.pending_pong.is_some() && !self.finishing)
+        !self.buf.is_empty() || !self.pieces.is_empty() || (self.pending_pong.is_some() && !self.finishing)
     }
 }
