@@ -6,22 +6,28 @@ use std::sync::Arc;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use poco_websocket_core::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
-use poco_websocket_core::topics::Topics;
+use poco_websocket_core::topics::{Published, Topics};
 
 use crate::errors::{to_js, JsError};
 use crate::socket::NativeWebSocket;
 
 #[napi]
 pub struct NativeTopics {
-    topics: Arc<Topics>,
+    pub(crate) topics: Arc<Topics>,
 }
 
-/// What one publish did.
+/// What one publish did (to the local subscribers).
 #[napi(object)]
 pub struct PublishResult {
     pub delivered: u32,
     /// Subscribers too far behind (or closing) to take it.
     pub dropped: u32,
+}
+
+impl From<Published> for PublishResult {
+    fn from(published: Published) -> Self {
+        PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 }
+    }
 }
 
 #[napi]
@@ -74,7 +80,6 @@ impl NativeTopics {
     #[napi]
     pub fn publish(&self, topic: String, payload: Uint8Array, binary: bool, except: Option<u32>) -> Result<PublishResult, JsError> {
         let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
-        let published = self.topics.publish(&topic, flags, &payload, except).map_err(to_js)?;
-        Ok(PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 })
+        self.topics.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
     }
 }

@@ -9,13 +9,12 @@ mod common;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use common::{bounded, next_request, waker};
 use futures_util::StreamExt;
 use poco_websocket_core::defaults;
-use poco_websocket_core::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
 use poco_websocket_core::http::{ResponseHead, Version};
 use poco_websocket_core::redis::{check_publish, RedisAdapter, RedisOptions, RedisState};
 use poco_websocket_core::server::{Server, ServerOptions};
@@ -32,7 +31,12 @@ type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 struct RedisServer {
     port: u16,
     child: Option<Child>,
+    /// One test at a time: a port freed while one test's Redis is down must not become
+    /// another test's.
+    _alone: MutexGuard<'static, ()>,
 }
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 impl RedisServer {
     /// `None` (the test is skipped) where redis-server is not installed.
@@ -41,8 +45,9 @@ impl RedisServer {
             eprintln!("skipped: redis-server is not installed");
             return None;
         }
+        let alone = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut server = RedisServer { port, child: None };
+        let mut server = RedisServer { port, child: None, _alone: alone };
         server.restart();
         Some(server)
     }
@@ -82,7 +87,6 @@ impl Drop for RedisServer {
 /// One server process's part: its topics, one subscriber of "room", its adapter and states.
 struct Node {
     _server: Server,
-    topics: Arc<Topics>,
     client: Client,
     adapter: RedisAdapter,
     states: mpsc::UnboundedReceiver<RedisState>,
@@ -102,15 +106,14 @@ async fn node(url: &str) -> Node {
     let (report, states) = mpsc::unbounded_channel();
     let options = RedisOptions { url: url.into(), prefix: defaults::REDIS_PREFIX.into() };
     let on_state = move |state| drop(report.send(state));
-    let adapter = RedisAdapter::start(options, topics.clone(), on_state, &tokio::runtime::Handle::current()).expect("start");
-    Node { _server: server, topics, client, adapter, states }
+    let adapter = RedisAdapter::start(options, topics, on_state, &tokio::runtime::Handle::current()).expect("start");
+    Node { _server: server, client, adapter, states }
 }
 
 impl Node {
     /// What `wss.publish` does: local subscribers, then the other nodes.
     fn publish(&self, text: &str) {
-        self.topics.publish("room", FLAG_FIN | OP_TEXT, text.as_bytes(), None).unwrap();
-        self.adapter.publish("room", false, text.as_bytes()).unwrap();
+        assert_eq!(self.adapter.publish("room", false, text.as_bytes(), None).unwrap().delivered, 1);
     }
 
     async fn next(&mut self) -> Message {
@@ -132,7 +135,8 @@ impl Node {
     /// subscription may come back a moment after this node's), and returns what it got.
     async fn publish_until_received(&self, other: &mut Node, text: &str) -> String {
         loop {
-            self.adapter.publish("room", false, text.as_bytes()).unwrap();
+            // Not to its own subscriber (socket 1): only the other node's counts here.
+            self.adapter.publish("room", false, text.as_bytes(), Some(1)).unwrap();
             if let Ok(message) = tokio::time::timeout(Duration::from_millis(200), other.next_text()).await {
                 return message;
             }
@@ -161,8 +165,7 @@ async fn publishes_reach_the_other_node_and_the_own_subscriber_once() {
             assert_eq!(b.next_text().await, format!("a{i}"), "in publish order");
             assert_eq!(a.next_text().await, format!("a{i}"));
         }
-        b.topics.publish("room", FLAG_FIN | OP_BINARY, &[0, 255], None).unwrap();
-        b.adapter.publish("room", true, &[0, 255]).unwrap();
+        b.adapter.publish("room", true, &[0, 255], None).unwrap();
         assert_eq!(a.next().await, Message::Binary(vec![0, 255].into()));
         assert_eq!(b.next().await, Message::Binary(vec![0, 255].into()));
         assert_quiet(&mut a).await;
@@ -212,8 +215,10 @@ async fn hostile_publishes_are_refused_and_garbage_is_ignored() {
     bounded(async {
         let mut a = node(&redis.url()).await;
         assert_eq!(a.state().await, RedisState::Up);
-        assert!(a.adapter.publish("", false, b"x").is_err(), "empty topic");
-        assert!(a.adapter.publish(&"t".repeat(defaults::MAX_TOPIC_LENGTH + 1), false, b"x").is_err());
+        assert!(a.adapter.publish("", false, b"x", None).is_err(), "empty topic");
+        assert!(a.adapter.publish(&"t".repeat(defaults::MAX_TOPIC_LENGTH + 1), false, b"x", None).is_err());
+        let oversized = a.adapter.publish("room", true, &vec![0; defaults::MAX_REDIS_PAYLOAD + 1], None);
+        assert!(oversized.is_err(), "refused before the local delivery too");
         let error = check_publish("room", &vec![0; defaults::MAX_REDIS_PAYLOAD + 1]).unwrap_err();
         assert!(error.to_string().contains("at most"), "{error}");
         assert!(check_publish("room", &vec![0; defaults::MAX_REDIS_PAYLOAD]).is_ok());
@@ -246,7 +251,7 @@ async fn a_bad_url_is_refused_and_close_stops_the_adapter() {
         let mut a = node(&redis.url()).await;
         assert_eq!(a.state().await, RedisState::Up);
         a.adapter.close();
-        a.adapter.publish("room", false, b"after close").unwrap();
+        a.adapter.publish("room", false, b"after close", Some(1)).unwrap();
         assert_eq!(a.adapter.stats().lost, 1);
         assert!(a.states.recv().await.is_none(), "the task ended and dropped its callback");
     })

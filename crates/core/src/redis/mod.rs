@@ -1,5 +1,5 @@
-//! The Redis adapter: pub/sub topics across processes and machines. A publish is delivered
-//! locally by [`Topics`] as before and queued here for Redis; what other nodes publish comes back
+//! The Redis adapter: pub/sub topics across processes and machines. A publish through
+//! [`RedisAdapter::publish`] is delivered locally by [`Topics`] as before and queued for Redis; what other nodes publish comes back
 //! through one PSUBSCRIBE on `prefix*` and goes straight into [`Topics::publish`], so a remote
 //! message reaches the subscribers' write buffers without the caller (JS) seeing it. The layout
 //! on Redis is [`wire`]'s.
@@ -31,7 +31,7 @@ use tokio::sync::{watch, Notify};
 use crate::defaults;
 use crate::error::Error;
 use crate::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
-use crate::topics::{check_topic, Topics};
+use crate::topics::{check_topic, Published, Topics};
 use wire::NodeId;
 
 /// Where the adapter connects.
@@ -172,15 +172,18 @@ impl RedisAdapter {
         self.link.node.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Checks the publish and queues it for the other nodes; it never waits. What cannot be
-    /// queued (full, or stopped) is counted as lost.
-    pub fn publish(&self, topic: &str, binary: bool, payload: &[u8]) -> Result<(), Error> {
+    /// A publish everywhere: checked ([`check_publish`]), delivered to the local subscribers of
+    /// `topic` but `except`, and queued for the other nodes without waiting. What cannot be
+    /// queued (the queue full, or the adapter stopped) is counted as lost.
+    pub fn publish(&self, topic: &str, binary: bool, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
         check_publish(topic, payload)?;
+        let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
+        let published = self.link.topics.publish(topic, flags, payload, except)?;
         let item = Outgoing { channel: wire::channel(&self.link.prefix, topic), body: wire::encode(&self.link.node, binary, payload) };
         if *self.stop.borrow() || !self.link.queue.push(item) {
             self.link.counters.lost.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(published)
     }
 
     pub fn stats(&self) -> RedisStats {
