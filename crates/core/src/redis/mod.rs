@@ -12,8 +12,8 @@
 //! client task. Plain PSUBSCRIBE (RESP2) works with every Redis and Valkey; sharded pub/sub
 //! (SSUBSCRIBE) would need one subscription per topic and is left for a cluster setup.
 //!
-//! Faults: while Redis is unreachable, local delivery goes on; publishes meant for the other
-//! nodes are dropped and counted in [`RedisStats::lost`] (Redis pub/sub keeps no history, so
+//! Faults: while Redis is unreachable (and before the first connection), local delivery goes on;
+//! publishes meant for the other nodes are dropped and counted in [`RedisStats::lost`] (Redis pub/sub keeps no history, so
 //! nothing could replay them), and the adapter reconnects with a doubling backoff
 //! ([`defaults::REDIS_RECONNECT_MIN`] to [`defaults::REDIS_RECONNECT_MAX`]), subscribing again.
 //! Each change is reported once through the `on_state` callback.
@@ -21,7 +21,7 @@
 pub mod wire;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -131,6 +131,8 @@ struct Link {
     topics: Arc<Topics>,
     counters: Counters,
     queue: Queue,
+    /// Connected and subscribed: publishes are queued only then (else they are lost at once).
+    up: AtomicBool,
 }
 
 /// One server's connection to Redis. Dropping it (or [`close`](Self::close)) stops the task.
@@ -160,6 +162,7 @@ impl RedisAdapter {
             topics,
             counters: Counters::default(),
             queue: Queue::default(),
+            up: AtomicBool::new(false),
         });
         let (stop, stopped) = watch::channel(false);
         // The task owns the callback: it is dropped (a JS callback released) once stopped.
@@ -174,13 +177,14 @@ impl RedisAdapter {
 
     /// A publish everywhere: checked ([`check_publish`]), delivered to the local subscribers of
     /// `topic` but `except`, and queued for the other nodes without waiting. What cannot be
-    /// queued (the queue full, or the adapter stopped) is counted as lost.
+    /// queued (Redis down or not connected yet, the queue full, the adapter stopped) is counted
+    /// as lost.
     pub fn publish(&self, topic: &str, binary: bool, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
         check_publish(topic, payload)?;
         let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
         let published = self.link.topics.publish(topic, flags, payload, except)?;
         let item = Outgoing { channel: wire::channel(&self.link.prefix, topic), body: wire::encode(&self.link.node, binary, payload) };
-        if *self.stop.borrow() || !self.link.queue.push(item) {
+        if *self.stop.borrow() || !self.link.up.load(Ordering::Acquire) || !self.link.queue.push(item) {
             self.link.counters.lost.fetch_add(1, Ordering::Relaxed);
         }
         Ok(published)
@@ -243,8 +247,11 @@ async fn supervise(link: Arc<Link>, on_state: OnState, mut stop: watch::Receiver
         let cause = match connected {
             Ok((messages, publisher)) => {
                 backoff = defaults::REDIS_RECONNECT_MIN;
+                link.up.store(true, Ordering::Release);
                 report(RedisState::Up);
-                match serve(&link, messages, publisher, &mut stop).await {
+                let ended = serve(&link, messages, publisher, &mut stop).await;
+                link.up.store(false, Ordering::Release);
+                match ended {
                     Some(cause) => cause,
                     None => return,
                 }
