@@ -148,7 +148,7 @@ run('Redis down at start and killed mid-stream: down, then up; local delivery go
   t.is((await a.next('redis')).redis, 'up')
   t.is((await b.next('redis')).redis, 'up')
   await a.publish('after the outage')
-  await until(() => onB.messages.includes('after the outage'), 'remote delivery after the restart')
+  await until(() => onB.messages.includes('after the outage') && onA.messages.includes('after the outage'), 'delivery after the restart')
   t.deepEqual(onB.messages, ['with Redis', 'after the outage'])
   t.deepEqual(onA.messages, ['before Redis', 'with Redis', 'during the outage', 'after the outage'])
 })
