@@ -1,22 +1,22 @@
 //! The Redis adapter: pub/sub topics across processes and machines. A publish through
-//! [`RedisAdapter::publish`] is delivered locally by [`Topics`] as before and queued for Redis; what other nodes publish comes back
-//! through one PSUBSCRIBE on `prefix*` and goes straight into [`Topics::publish`], so a remote
-//! message reaches the subscribers' write buffers without the caller (JS) seeing it. The layout
-//! on Redis is [`wire`]'s.
+//! [`RedisAdapter::publish`] is delivered locally by [`Topics`] as before and queued for Redis;
+//! what other nodes publish comes back through one PSUBSCRIBE on `prefix*` and goes straight into
+//! [`Topics::publish`], so a remote message reaches the subscribers' write buffers without the
+//! caller (JS) seeing it. The layout on Redis is [`wire`]'s.
 //!
 //! Client: redis-rs (`redis` crate, tokio connections) rather than fred. Both reconnect and
 //! resubscribe, speak RESP3 and know cluster and sharded pub/sub; what decided is that this
 //! adapter needs none of that machinery but wants to see each outage itself (to report it, to
 //! count what is lost and to back off its own way), and redis-rs's plain connections make that a
-//! short loop ([`supervise`]) with few dependencies, where fred hides reconnection inside its own
+//! short loop ([`supervise`]) with few dependencies, where fred keeps reconnection inside its own
 //! client task. Plain PSUBSCRIBE (RESP2) works with every Redis and Valkey; sharded pub/sub
 //! (SSUBSCRIBE) would need one subscription per topic and is left for a cluster setup.
 //!
 //! Faults: while Redis is unreachable (and before the first connection), local delivery goes on;
-//! publishes meant for the other nodes are dropped and counted in [`RedisStats::lost`] (Redis pub/sub keeps no history, so
-//! nothing could replay them), and the adapter reconnects with a doubling backoff
-//! ([`defaults::REDIS_RECONNECT_MIN`] to [`defaults::REDIS_RECONNECT_MAX`]), subscribing again.
-//! Each change is reported once through the `on_state` callback.
+//! publishes meant for the other nodes are dropped and counted in [`RedisStats::lost`] (Redis
+//! pub/sub keeps no history, so nothing could replay them), and the adapter reconnects with a
+//! doubling backoff ([`defaults::REDIS_RECONNECT_MIN`] to [`defaults::REDIS_RECONNECT_MAX`]),
+//! subscribing again. Each change is reported once through the `on_state` callback.
 
 pub mod wire;
 
