@@ -15,7 +15,7 @@ export type { HTTPRequestHandler, HTTPRequestHandlerFactory } from './src/HTTPRe
 export { HTTPResponse, HTTPStatus } from './src/HTTPResponse'
 export { HTTPServer } from './src/HTTPServer'
 export { HTTPServerParams } from './src/HTTPServerParams'
-export { HTTPServerRequest } from './src/HTTPServerRequest'
+export { HTTPServerRequest, type RequestSocket } from './src/HTTPServerRequest'
 export { HTTPServerResponse } from './src/HTTPServerResponse'
 export { NameValueCollection } from './src/NameValueCollection'
 export { SecureServerSocket } from './src/SecureServerSocket'
@@ -43,6 +43,7 @@ export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from 
 export { createWebSocketStream } from './src/createWebSocketStream'
 export type { PublishData, PublishOptions, RedisOptions, RedisState, RedisStats } from './src/topics'
 export { MAX_REDIS_PAYLOAD, REDIS_PREFIX } from './src/topics'
+export type { PerMessageDeflate, PerMessageDeflateOptions } from './src/perMessageDeflate'
 export {
   WebSocketServer,
   type ClientInfo,

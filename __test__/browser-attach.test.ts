@@ -2,6 +2,8 @@
 // Debian's headless Chromium, driven by playwright-core, loads a page from a plain http.Server and
 // then from an Express app, opens ws://127.0.0.1:PORT/ws on the same port, gets a text and a binary
 // (ArrayBuffer) message echoed, and closes with 4000, which the server's 'close' listener sees.
+// The Express server enables permessage-deflate: Chromium offers it on every connection
+// ("permessage-deflate; client_max_window_bits") and both directions are compressed.
 import { once } from 'node:events'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -18,9 +20,10 @@ const browserTest = browserTest_('browser-attach.test')
 const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>poco-websocket attach</title></head><body>attach</body></html>'
 
 /** Echoes every message with its type; resolves the close code of the first connection. */
-function echoAndRecordClose(wss: WebSocketServer): Promise<number> {
+function echoAndRecordClose(wss: WebSocketServer, extensions: string[] = []): Promise<number> {
   return new Promise<number>((resolve) => {
     wss.on('connection', (ws: MessageWebSocket) => {
+      extensions.push(ws.extensions)
       ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }))
       ws.on('close', (code: number) => resolve(code))
     })
@@ -32,6 +35,8 @@ interface PageResult {
   binaryIsArrayBuffer: boolean
   binary: number[]
   closeCode: number
+  /** The page's `ws.extensions`: what Chromium took the server's 101 to say. */
+  extensions: string
 }
 
 /** Loads the page at `/`, then in the page opens /ws, sends text and an ArrayBuffer, closes with 4000. */
@@ -64,6 +69,7 @@ async function driveBrowser(t: ExecutionContext, context: BrowserContext, port: 
             binaryIsArrayBuffer: binary instanceof ArrayBuffer,
             binary: binary instanceof ArrayBuffer ? Array.from(new Uint8Array(binary)) : [],
             closeCode: event.code,
+            extensions: ws.extensions,
           })
         }
       }),
@@ -106,18 +112,22 @@ browserTest('Chromium: http.createServer() serves the page, { server, path: "/ws
   t.is(await serverClose, 4000)
 })
 
-browserTest('Chromium: an Express app serves the page and { server, path: "/ws" } on one port; close 4000 reaches the server', async (t) => {
+browserTest('Chromium: an Express app serves the page and { server, path: "/ws", perMessageDeflate: true } on one port, compressed both ways; close 4000 reaches the server', async (t) => {
   t.timeout(90_000)
   const app = express()
   app.get('/', (_req, res) => res.type('html').send(PAGE))
   const server = app.listen(0, '127.0.0.1')
   await once(server, 'listening')
-  const wss = new WebSocketServer({ server, path: '/ws' })
-  const serverClose = echoAndRecordClose(wss)
+  const wss = new WebSocketServer({ server, path: '/ws', perMessageDeflate: true })
+  const extensions: string[] = []
+  const serverClose = echoAndRecordClose(wss, extensions)
   t.teardown(() => stop(wss, server).catch(() => {}))
   const port = (server.address() as AddressInfo).port
 
   const context = await launch(t)
-  check(t, await driveBrowser(t, context, port))
+  const result = await driveBrowser(t, context, port)
+  check(t, result)
   t.is(await serverClose, 4000)
+  t.deepEqual(extensions, ['permessage-deflate'], "Chromium's offer was accepted")
+  t.is(result.extensions, 'permessage-deflate')
 })

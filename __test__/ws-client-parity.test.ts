@@ -294,3 +294,210 @@ test('ws+unix: URLs pass the URL check (as ws) but cannot connect: error then cl
   t.is(result.code, 1006)
   t.false(result.opened)
 })
+
+// ---- behaviours measured against ws's own test suite (scripts/ws-suite/run.mjs) ----
+
+/** Opens a client made by `make` on `url`. */
+async function opened(make: (url: string) => WS | MessageWebSocket, url: string): Promise<WS | MessageWebSocket> {
+  const ws = make(url)
+  await once(ws, 'open')
+  return ws
+}
+
+test('null options (third argument) are taken as none, as ws; null protocols are invalid, as ws', async (t) => {
+  const { url, stop } = await wsServer()
+  const ws = new MessageWebSocket(url, undefined, null)
+  await once(ws, 'open')
+  t.is(ws.protocol, '')
+  ws.close()
+  await closed(ws)
+  for (const make of [(u: string) => new WS(u, null as never), (u: string) => new MessageWebSocket(u, null as never)]) {
+    t.throws(() => make(url), { instanceOf: SyntaxError, message: 'An invalid or duplicated subprotocol was specified' })
+  }
+  await stop()
+})
+
+test('pause() and resume() do nothing while CONNECTING or once CLOSED (isPaused as ws)', async (t) => {
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const ws = make(url)
+    ws.pause()
+    t.false(ws.isPaused, name)
+    ws.resume()
+    await once(ws, 'open')
+    ws.pause()
+    t.true(ws.isPaused, name)
+    ws.terminate()
+    await closed(ws)
+    ws.resume()
+    t.true(ws.isPaused, `${name}: resume() after close leaves it paused`)
+  }
+  await stop()
+})
+
+test('ping/pong over 125 bytes: RangeError with ws message while OPEN; counted after close, as ws', async (t) => {
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const ws = await opened(make, url)
+    for (const method of ['ping', 'pong'] as const) {
+      t.throws(() => ws[method](Buffer.alloc(126)), { instanceOf: RangeError, message: 'The data size must not be greater than 125 bytes' }, name)
+      t.throws(() => ws[method](new Blob([Buffer.alloc(126)])), { instanceOf: RangeError }, `${name}: a Blob too`)
+    }
+    ws.close()
+    t.notThrows(() => ws.ping(Buffer.alloc(126)), name)
+    t.is(ws.bufferedAmount, 126, name)
+    await closed(ws)
+  }
+  await stop()
+})
+
+test('bufferedAmount leaves the CLOSE frame out: 0 right after close(), then what is sent after it', async (t) => {
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const ws = await opened(make, url)
+    ws.close()
+    t.is(ws.bufferedAmount, 0, name)
+    const error = await new Promise<Error | undefined>((resolve) => ws.ping('hi', undefined, resolve))
+    t.is(error?.message, 'WebSocket is not open: readyState 2 (CLOSING)', name)
+    t.is(ws.bufferedAmount, 2, name)
+    await closed(ws)
+    ;(ws as MessageWebSocket).send(new Blob(['abc']))
+    t.is(ws.bufferedAmount, 5, `${name}: a Blob counts its size`)
+  }
+  await stop()
+})
+
+test('send(Blob), ping(Blob): read, then sent in order with what was sent meanwhile; close() waits for it', async (t) => {
+  const { url, wss, stop } = await wsServer()
+  const got: string[] = []
+  wss.on('connection', (peer) => {
+    peer.on('message', (data, isBinary) => got.push(`${isBinary ? 'binary' : 'text'}:${String(data)}`))
+    peer.on('ping', (data) => got.push(`ping:${String(data)}`))
+  })
+  for (const [name, make] of CLIENTS) {
+    got.length = 0
+    const ws = (await opened(make, url)) as MessageWebSocket
+    const callbacks: string[] = []
+    ws.send(new Blob(['one']), () => callbacks.push('blob'))
+    t.is(ws.bufferedAmount, 3, `${name}: the Blob's size while it is read`)
+    ws.send('two', () => callbacks.push('two'))
+    ws.ping(new Blob(['three']))
+    ws.send(Buffer.from('four'))
+    ws.close()
+    await closed(ws)
+    t.deepEqual(got, ['binary:one', 'text:two', 'ping:three', 'binary:four'], name)
+    t.deepEqual(callbacks, ['blob', 'two'], name)
+  }
+  await stop()
+})
+
+test('a Blob that cannot be read: error (NotReadableError) and close 1006, as ws', async (t) => {
+  const fs = await import('node:fs')
+  const os = await import('node:os')
+  const path = await import('node:path')
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const file = path.join(os.tmpdir(), `poco-ws-blob-${process.pid}-${name}.txt`)
+    fs.writeFileSync(file, 'x'.repeat(64))
+    const blob = await fs.openAsBlob(file)
+    // A file changed after openAsBlob cannot be read any more.
+    fs.writeFileSync(file, 'x'.repeat(32))
+    const ws = (await opened(make, url)) as MessageWebSocket
+    const errors: Error[] = []
+    ws.on('error', (error: Error) => errors.push(error))
+    let callbackError: Error | undefined
+    ws.send(blob, (error?: Error) => (callbackError = error))
+    t.is(await closed(ws), 1006, name)
+    t.is(errors.length, 1, name)
+    t.is(errors[0].name, 'NotReadableError', name)
+    t.is(callbackError, errors[0], name)
+    fs.unlinkSync(file)
+  }
+  await stop()
+})
+
+test('handshake failures carry ws messages (class and code kept), after an upgrade event', async (t) => {
+  const { fakeServer, keyOf } = await import('./helpers')
+  const accept = (head: string): string => WebSocket.computeAccept(keyOf(head))
+  const cases: Array<[string, (head: string) => string, string[] | undefined, Record<string, unknown>?]> = [
+    ['no Upgrade field', (head) => `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(head)}\r\n\r\n`, undefined],
+    ['a wrong accept key', () => 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: bm9wZQ==\r\n\r\n', undefined],
+    [
+      'a subprotocol none was requested',
+      (head) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(head)}\r\nSec-WebSocket-Protocol: chat\r\n\r\n`,
+      undefined,
+    ],
+    [
+      'a subprotocol not offered',
+      (head) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(head)}\r\nSec-WebSocket-Protocol: other\r\n\r\n`,
+      ['chat'],
+    ],
+    ['none of the offered subprotocols', (head) => `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(head)}\r\n\r\n`, ['chat']],
+    ['the handshake timeout', () => '', undefined, { handshakeTimeout: 100 }],
+  ]
+  for (const [name, answer, protocols, options] of cases) {
+    const fake = await fakeServer((head, socket) => {
+      const text = answer(head)
+      if (text) socket.end(text)
+    })
+    const results: Record<string, unknown> = {}
+    for (const [which, make] of [
+      ['ws', () => new WS(`ws://127.0.0.1:${fake.port}`, protocols, options)],
+      ['poco', () => new MessageWebSocket(`ws://127.0.0.1:${fake.port}`, protocols, options)],
+    ] as const) {
+      const ws = make()
+      const events: string[] = []
+      ws.on('upgrade', () => events.push('upgrade'))
+      const result = await failure(ws)
+      results[which] = { message: result.message, code: result.code, events }
+    }
+    t.deepEqual(results.poco, results.ws, name)
+    fake.close()
+  }
+})
+
+test("'upgrade' and 'unexpected-response' give an http.IncomingMessage; req.abort() lets the response end", async (t) => {
+  const { url, stop } = await wsServer()
+  const ws = new MessageWebSocket(url)
+  const open = once(ws, 'open')
+  const [res] = (await once(ws, 'upgrade')) as [HandshakeResponse]
+  t.true(res instanceof http.IncomingMessage)
+  t.is(res.statusCode, 101)
+  t.is(res.headers.upgrade, 'websocket')
+  await open
+  ws.close()
+  await closed(ws)
+  await stop()
+
+  const server = await httpAnswering(401)
+  const refused = new MessageWebSocket(`ws://127.0.0.1:${server.port}`)
+  const [req, answer] = (await once(refused, 'unexpected-response')) as [{ abort(): void }, HandshakeResponse]
+  t.true(answer instanceof http.IncomingMessage)
+  t.is(answer.statusCode, 401)
+  const ended = once(answer, 'end')
+  req.abort()
+  await ended
+  refused.terminate()
+  server.stop()
+})
+
+test('terminate(): CLOSING at once and close later; a Blob still being read fails its callbacks with ws message', async (t) => {
+  const { url, stop } = await wsServer()
+  for (const [name, make] of CLIENTS) {
+    const ws = (await opened(make, url)) as MessageWebSocket
+    const errors: Array<[string, string | undefined, number]> = []
+    ws.send(new Blob(['foo']), (error) => errors.push(['blob', error?.message, ws.readyState]))
+    ws.send('bar')
+    ws.send('baz', (error) => errors.push(['baz', error?.message, ws.readyState]))
+    let closedYet = false
+    const code = closed(ws).then((c) => ((closedYet = true), c))
+    ws.terminate()
+    t.is(ws.readyState, CLOSING, name)
+    await Promise.resolve()
+    t.false(closedYet, `${name}: close is not emitted inside terminate()`)
+    t.is(await code, 1006, name)
+    const message = 'The socket was closed while the blob was being read'
+    t.deepEqual(errors, [['blob', message, CLOSING], ['baz', message, CLOSING]], name)
+  }
+  await stop()
+})

@@ -1,14 +1,24 @@
 // ws 8.x parity of MessageWebSocket (issue 13): the same code against ws's WebSocket and ours,
 // with a real ws server as the peer.
 import { once } from 'node:events'
+import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pipeline } from 'node:stream/promises'
-import { Readable } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 
 import test from 'ava'
 import WS, { WebSocketServer as WSServer, createWebSocketStream as wsStream } from 'ws'
 
-import { CloseEvent, ErrorEvent, MessageEvent, MessageWebSocket, createWebSocketStream } from '../index'
+import {
+  CloseEvent,
+  ErrorEvent,
+  MessageEvent,
+  MessageWebSocket,
+  WebSocketServer,
+  createWebSocketStream,
+  type VerifyClientDone,
+  type WebSocketServerOptions,
+} from '../index'
 
 /** A ws server that echoes every message and answers 'close me' with close(4000, 'asked'). */
 async function wsEcho(): Promise<{ url: string; wss: WSServer; stop: () => Promise<void> }> {
@@ -291,4 +301,185 @@ test('createWebSocketStream: a Duplex over the socket, as ws’s', async (t) => 
   t.deepEqual(serverGot.map(String), ['a', 'b'])
   await new Promise((resolve) => wss.close(resolve))
   await stop()
+})
+
+// ---- the server on its own port, compared with ws's WebSocketServer ----
+
+/** Both servers, made with the same options on 127.0.0.1. */
+type AnyServer = WSServer | WebSocketServer
+async function bothServers(options: Record<string, unknown>): Promise<Array<[string, AnyServer]>> {
+  const servers: Array<[string, AnyServer]> = [
+    ['ws', new WSServer({ host: '127.0.0.1', port: 0, ...options })],
+    ['poco', new WebSocketServer({ host: '127.0.0.1', port: 0, ...(options as WebSocketServerOptions) })],
+  ]
+  await Promise.all(servers.map(([, server]) => once(server, 'listening')))
+  return servers
+}
+const closeServer = (server: AnyServer): Promise<void> => new Promise((resolve) => server.close(() => resolve()))
+
+/** An HTTP request to `port`: the status, the fields that tell the answers apart and the body. */
+function answer(port: number, request: http.RequestOptions): Promise<{ status?: number; type?: string; foo?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, ...request }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], foo: res.headers['x-foo'] as string | undefined, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+const UPGRADE = { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13' }
+
+test('own port: refused requests are answered with ws status, body (no newline) and Content-Type', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, http.RequestOptions]> = [
+    ['not an upgrade', {}, { path: '/' }],
+    ['another path', { path: '/ws' }, { path: '/other', headers: UPGRADE }],
+    ['not GET', {}, { method: 'POST', path: '/', headers: UPGRADE }],
+    ['a bad key', {}, { path: '/', headers: { ...UPGRADE, 'Sec-WebSocket-Key': 'short' } }],
+    ['verifyClient false', { verifyClient: () => false }, { path: '/', headers: UPGRADE }],
+    [
+      'verifyClient done(false, status, message, headers)',
+      { verifyClient: (_info: unknown, done: VerifyClientDone) => setImmediate(done, false, 404, 'Not here', { 'X-Foo': 'bar' }) },
+      { path: '/', headers: UPGRADE },
+    ],
+    [
+      'verifyClient done(false, status)',
+      { verifyClient: (_info: unknown, done: VerifyClientDone) => done(false, 503) },
+      { path: '/', headers: UPGRADE },
+    ],
+  ]
+  for (const [name, options, request] of cases) {
+    const answers: Record<string, unknown> = {}
+    for (const [which, server] of await bothServers(options)) {
+      answers[which] = await answer((server.address() as AddressInfo).port, request)
+      await closeServer(server)
+    }
+    t.deepEqual(answers.poco, answers.ws, name)
+  }
+})
+
+test('address() is null once closed, as ws; clientTracking false leaves clients undefined', async (t) => {
+  for (const [which, server] of await bothServers({})) {
+    t.is(typeof (server.address() as AddressInfo).port, 'number', which)
+    await closeServer(server)
+    t.is(server.address(), null, which)
+  }
+  for (const [which, server] of await bothServers({ clientTracking: false })) {
+    t.is(server.clients as unknown, undefined, which)
+    const port = (server.address() as AddressInfo).port
+    const connected = once(server, 'connection')
+    const client = new WS(`ws://127.0.0.1:${port}`)
+    const [socket] = (await connected) as [MessageWebSocket]
+    t.is(server.clients as unknown, undefined, which)
+    socket.close()
+    await once(client, 'close')
+    await closeServer(server)
+  }
+})
+
+test("the WebSocket option: accepted sockets are made of the given subclass (own port and noServer)", async (t) => {
+  class Tagged extends MessageWebSocket {
+    get tag(): string {
+      return 'tagged'
+    }
+  }
+  const own = new WebSocketServer({ host: '127.0.0.1', port: 0, WebSocket: Tagged })
+  await once(own, 'listening')
+  const client = new WS(`ws://127.0.0.1:${own.address().port}`)
+  const [socket] = (await once(own, 'connection')) as [MessageWebSocket]
+  t.true(socket instanceof Tagged)
+  t.is((socket as Tagged).tag, 'tagged')
+  // Still a working socket.
+  socket.send('hi')
+  const [data] = (await once(client, 'message')) as [Buffer]
+  t.is(String(data), 'hi')
+  client.close()
+  await once(socket, 'close')
+  await closeServer(own)
+
+  const server = http.createServer()
+  const attached = new WebSocketServer({ noServer: true, WebSocket: Tagged })
+  server.on('upgrade', (req, duplex, head) => attached.handleUpgrade(req, duplex, head, (ws) => attached.emit('connection', ws, req)))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const second = new WS(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const [upgraded] = (await once(attached, 'connection')) as [MessageWebSocket]
+  t.true(upgraded instanceof Tagged)
+  if (second.readyState === WS.CONNECTING) await once(second, 'open')
+  second.close()
+  await once(upgraded, 'close')
+  server.close()
+})
+
+test("noServer: ws's first checks (method, Upgrade field) and the wsClientError event, as ws", async (t) => {
+  const requests: Array<[string, http.RequestOptions]> = [
+    ['not GET', { method: 'POST', headers: UPGRADE }],
+    ['another upgrade', { headers: { ...UPGRADE, Upgrade: 'h2c' } }],
+    ['a bad key', { headers: { ...UPGRADE, 'Sec-WebSocket-Key': 'short' } }],
+  ]
+  for (const withListener of [false, true]) {
+    for (const [name, request] of requests) {
+      const results: Record<string, unknown> = {}
+      for (const [which, wss] of [
+        ['ws', new WSServer({ noServer: true })],
+        ['poco', new WebSocketServer({ noServer: true })],
+      ] as const) {
+        const server = http.createServer()
+        const events: string[] = []
+        if (withListener) {
+          wss.on('wsClientError', (error: Error, socket: Duplex, req: http.IncomingMessage) => {
+            events.push(`${error.message} (${req.method})`)
+            socket.end('HTTP/1.1 418 I\'m a Teapot\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+          })
+        }
+        server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, () => events.push('connection')))
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        const got = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ...request })
+          const settle = (res: http.IncomingMessage): void => {
+            let body = ''
+            res.on('data', (chunk: Buffer) => (body += chunk))
+            res.on('end', () => resolve({ status: res.statusCode, body }))
+            res.on('error', () => resolve({ status: res.statusCode, body }))
+          }
+          req.on('response', settle)
+          req.on('upgrade', settle)
+          req.on('error', reject)
+          req.end()
+        })
+        results[which] = { ...got, events }
+        server.close()
+      }
+      t.deepEqual(results.poco, results.ws, `${name}${withListener ? ', with a wsClientError listener' : ''}`)
+    }
+  }
+})
+
+test("own port: the request has Node's IncomingMessage names (url, method, headers, rawHeaders, socket), as ws's", async (t) => {
+  const seen: Record<string, unknown> = {}
+  for (const [which, server] of await bothServers({ verifyClient: (info: { req: { headers: http.IncomingHttpHeaders } }) => info.req.headers['x-token'] === 'yes' })) {
+    const port = (server.address() as AddressInfo).port
+    const connected = once(server, 'connection')
+    const client = new WS(`ws://127.0.0.1:${port}/room?user=1`, ['chat'], {
+      headers: { 'X-Token': 'yes', 'X-Multi': 'a', Cookie: 'c=1' },
+      origin: 'http://example.test',
+    })
+    const [socket, req] = (await connected) as [MessageWebSocket, http.IncomingMessage]
+    const { url, method, httpVersion, headers, rawHeaders } = req
+    seen[which] = {
+      url,
+      method,
+      httpVersion,
+      headers: { host: headers.host === `127.0.0.1:${port}`, origin: headers.origin, 'x-token': headers['x-token'], cookie: headers.cookie, protocol: headers['sec-websocket-protocol'] },
+      raw: rawHeaders.includes('X-Token') && rawHeaders.includes('yes'),
+      remote: [req.socket.remoteAddress, typeof req.socket.remotePort, req.socket.localPort === port],
+    }
+    await once(client, 'open')
+    socket.close()
+    await once(client, 'close')
+    await closeServer(server)
+  }
+  t.deepEqual(seen.poco, seen.ws)
+  t.like(seen.poco, { url: '/room?user=1', method: 'GET', headers: { 'x-token': 'yes' }, remote: ['127.0.0.1', 'number', true] })
 })

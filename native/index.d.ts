@@ -96,9 +96,10 @@ export declare class NativeRedis {
   constructor(topics: NativeTopics, url: string, prefix: string, onState: (arg0: string, arg1?: string | undefined | null) => void)
   /**
    * Publishes to the local subscribers of `topic` but socket `except`, and to every other
-   * node's; throws for a bad topic or a payload over `MAX_REDIS_PAYLOAD`.
+   * node's (`compress` where they negotiated permessage-deflate); throws for a bad topic or a
+   * payload over `MAX_REDIS_PAYLOAD`.
    */
-  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null): PublishResult
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): PublishResult
   /** This server's id on Redis (hex). */
   get nodeId(): string
   stats(): RedisCounters
@@ -131,10 +132,12 @@ export declare class NativeServerRequest {
   /** Sends a plain response and, unless keep-alive applies, closes the connection. */
   respond(status: number, reason: string, headerList: Array<string>, body?: Buffer | undefined | null): void
   /**
-   * RFC 6455 §4.2.1 (strict checks): why this request cannot be upgraded, as ws answers it;
-   * null when it can.
+   * RFC 6455 §4.2.1 (strict checks), and RFC 7692 §5 with `options`' permessage-deflate: why
+   * this request cannot be upgraded, as ws answers it; null when it can.
    */
-  upgradeRejection(): UpgradeRejection | null
+  upgradeRejection(options?: WebSocketConfig | undefined | null): UpgradeRejection | null
+  /** The `Sec-WebSocket-Extensions` value a 101 with `options` carries ('' for none). */
+  negotiatedExtensions(options?: WebSocketConfig | undefined | null): string
   /**
    * The subprotocols the client offered, in its order (empty when it offered none or the
    * field is not a token list, which `upgradeRejection` reports).
@@ -166,9 +169,9 @@ export declare class NativeTopics {
   get dropped(): number
   /**
    * Sends `payload` as one text or binary message to every subscriber of `topic` but
-   * socket `except`.
+   * socket `except`; `compress` where they negotiated permessage-deflate.
    */
-  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null): PublishResult
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): PublishResult
 }
 
 export declare class NativeWebSocket {
@@ -193,7 +196,11 @@ export declare class NativeWebSocket {
   receiveInto(buffer: Uint8Array): FrameInfo | null
   /** Stops or resumes reading the socket (the message API's `pause()`/`resume()`). */
   setPaused(paused: boolean): void
-  /** Bytes accepted by sends and not yet written to the socket. */
+  /**
+   * Bytes accepted by sends and not yet written to the socket.
+   * The names of the extensions in use, comma-separated, as ws's `extensions` ('' for none).
+   */
+  get extensions(): string
   get bufferedAmount(): number
   /** True once the socket is attached (a server's 101 is on the wire); otherwise arms a wake-up. */
   armStarted(): boolean
@@ -282,13 +289,22 @@ export declare function bridgeUpgrade(pump: NativePump, method: string, uri: str
 export declare function checkCapacity(length: number, capacity: number): void
 
 /**
+ * Throws the error `perMessageDeflate` options would give, so a bad option fails where it is
+ * given (the constructor), not at the first handshake.
+ */
+export declare function checkDeflateConfig(config: DeflateConfig): void
+
+/**
  * The payload of a CLOSE the message API sends: a code an endpoint may send (RFC 6455 §7.4) and
  * at most 123 bytes of reason, or nothing; otherwise InvalidArgumentException.
  */
 export declare function checkedClosePayload(code: number | undefined | null, reason: Uint8Array): Buffer
 
-/** RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`). */
-export declare function checkUpgrade(method: string, uri: string, version: string, headerList: Array<string>): UpgradeCheck
+/**
+ * RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`),
+ * and RFC 7692 §5 with `options`' permessage-deflate.
+ */
+export declare function checkUpgrade(method: string, uri: string, version: string, headerList: Array<string>, options?: WebSocketConfig | undefined | null): UpgradeCheck
 
 /** A received CLOSE's status code (1005 when it had none) and reason. */
 export interface CloseInfo {
@@ -333,6 +349,26 @@ export declare function createKey(): string
 
 /** Reads the `code` of an error thrown by this binding; `null` for any other error code. */
 export declare function decodeError(code: string): NativeErrorInfo | null
+
+/**
+ * ws's `perMessageDeflate` object, as the core's [`DeflateOptions`]; absent fields keep ws's
+ * defaults. Window bits: 8 to 15 a limit, 0 no preference (ws's `true`), -1 refused (ws's
+ * `false`).
+ */
+export interface DeflateConfig {
+  serverNoContextTakeover?: boolean
+  clientNoContextTakeover?: boolean
+  serverMaxWindowBits?: number
+  clientMaxWindowBits?: number
+  /** Messages smaller than this go uncompressed while our context is reset per message. */
+  threshold?: number
+  /** zlib level 0-9. */
+  level?: number
+  /** zlib memLevel 1-9. */
+  memLevel?: number
+  /** Server: uWS's SHARED_COMPRESSOR (one compressor per runtime thread, reset per message). */
+  sharedCompressor?: boolean
+}
 
 export interface FrameInfo {
   n: number
@@ -499,10 +535,14 @@ export interface TlsContextOptions {
   loadDefaultCas: boolean
 }
 
-/** What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered. */
+/**
+ * What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered and the
+ * `Sec-WebSocket-Extensions` value the 101 will carry ('' for none).
+ */
 export interface UpgradeCheck {
   rejection?: UpgradeRejection
   protocols: Array<string>
+  extensions: string
 }
 
 /**
@@ -542,4 +582,6 @@ export interface WebSocketConfig {
   maxBackpressure?: number
   /** Message mode: answer each PING with a PONG (default true; ws's `autoPong`). */
   autoPong?: boolean
+  /** Message mode: offer (client) or accept (server) permessage-deflate (absent: off). */
+  perMessageDeflate?: DeflateConfig
 }

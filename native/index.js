@@ -848,6 +848,7 @@ module.exports.NativeWebSocket = nativeBinding.NativeWebSocket
 module.exports.adoptUpgrade = nativeBinding.adoptUpgrade
 module.exports.bridgeUpgrade = nativeBinding.bridgeUpgrade
 module.exports.checkCapacity = nativeBinding.checkCapacity
+module.exports.checkDeflateConfig = nativeBinding.checkDeflateConfig
 module.exports.checkedClosePayload = nativeBinding.checkedClosePayload
 module.exports.checkUpgrade = nativeBinding.checkUpgrade
 module.exports.closePayload = nativeBinding.closePayload

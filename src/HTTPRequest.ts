@@ -21,33 +21,33 @@ export class HTTPRequest extends HTTPMessage {
   /** `"PATCH"`. */
   static readonly HTTP_PATCH = 'PATCH'
 
-  private method: string
-  private uri: string
+  private requestMethod: string
+  private requestURI: string
 
   constructor(method: string = HTTPRequest.HTTP_GET, uri = '/', version: string = HTTPMessage.HTTP_1_0) {
     super(version)
-    this.method = method
-    this.uri = uri
+    this.requestMethod = method
+    this.requestURI = uri
   }
 
   /** The request method. */
   getMethod(): string {
-    return this.method
+    return this.requestMethod
   }
 
   /** Sets the request method. */
   setMethod(method: string): void {
-    this.method = method
+    this.requestMethod = method
   }
 
   /** The request target, e.g. `"/chat?room=1"`. */
   getURI(): string {
-    return this.uri
+    return this.requestURI
   }
 
   /** Sets the request target. */
   setURI(uri: string): void {
-    this.uri = uri
+    this.requestURI = uri
   }
 
   /** Sets the Host field: `host`, or `host:port` for a port other than 80. */

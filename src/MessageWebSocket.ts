@@ -1,9 +1,18 @@
 import { EventEmitter } from 'node:events'
-import { Readable } from 'node:stream'
+import { IncomingMessage } from 'node:http'
+import { Socket as NodeSocket } from 'node:net'
+import type { Readable } from 'node:stream'
 
 import { call, native, pump, translate, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
-import { FrameFlags, FrameOpcodes } from './enums'
-import { ConnectionResetException, InvalidArgumentException, InvalidSocketException, TimeoutException } from './exceptions'
+import { ErrorCodes, FrameFlags, FrameOpcodes } from './enums'
+import {
+  ConnectionResetException,
+  Exception,
+  InvalidArgumentException,
+  InvalidSocketException,
+  TimeoutException,
+  WebSocketException,
+} from './exceptions'
 import { Context, type Pem } from './Context'
 import { HTTPClientSession } from './HTTPClientSession'
 import { HTTPSClientSession } from './HTTPSClientSession'
@@ -14,6 +23,7 @@ import type { PublishData, PublishOptions, Topics } from './topics'
 import { toNativeConfig, WebSocket, type WebSocketOptions } from './WebSocket'
 import { binaryMessage, isBinaryType, type BinaryType } from './binaryType'
 import { defineEventTarget, type CloseEvent, type ErrorEvent, type Event, type EventListener, type MessageEvent } from './EventTarget'
+import { deflateConfig, type PerMessageDeflate } from './perMessageDeflate'
 
 /** The message API's defaults, from the core's one table (README, "Defaults"). */
 const DEFAULTS = native.messageDefaults()
@@ -41,6 +51,11 @@ export interface MessageSocketOptions extends WebSocketOptions {
   maxBackpressure?: number
   /** ws's `autoPong`: the runtime answers each PING with a PONG. False: only `ping` is emitted, answer with `pong()`. Default true. */
   autoPong?: boolean
+  /**
+   * permessage-deflate (RFC 7692), ws's option: false, true (ws's defaults) or
+   * {@link PerMessageDeflateOptions}. Default: offered by a client, off on a server (as ws).
+   */
+  perMessageDeflate?: PerMessageDeflate
 }
 
 /** Client settings: the socket's, plus the handshake's. */
@@ -72,9 +87,9 @@ export interface MessageClientOptions extends MessageSocketOptions {
 }
 
 /**
- * What `upgrade` and `unexpected-response` give as the response, shaped like the fields of
- * Node's `http.IncomingMessage` that are known once the handshake is over: the body is not
- * kept by the core, so the stream ends at once.
+ * What `upgrade` and `unexpected-response` give as the response: a Node `http.IncomingMessage`
+ * (as ws's) with the fields known once the handshake is over; the body is not kept by the core,
+ * so the stream ends at once.
  */
 export interface HandshakeResponse extends Readable {
   /** The status code (101 for `upgrade`). */
@@ -99,7 +114,7 @@ export interface HandshakeRequest {
   host: string
   /** The request fields sent by the application (the upgrade fields are added by the core). */
   getHeader(name: string): string | undefined
-  /** Nothing to abort any more (the core has closed the connection); kept for ws's code. */
+  /** Nothing to abort any more (the core has closed the connection): the response is let end; kept for ws's code. */
   abort(): void
   /** As abort(). */
   destroy(): void
@@ -117,13 +132,16 @@ export interface MessageProxyOptions {
   password?: string
 }
 
-/** The options of `send`, as ws's (`compress` and `mask` are taken and ignored: see the README). */
+/** The options of `send`, as ws's (`mask` is taken and ignored: see the README). */
 export interface SendOptions {
   /** Send as binary (default: unless `data` is a string). */
   binary?: boolean
   /** Whether this is the message's last fragment (default true). */
   fin?: boolean
-  /** ws's per-message compression switch; no deflate yet, so ignored. */
+  /**
+   * Compress this message when permessage-deflate was negotiated (default true, as ws).
+   * Fragments (`fin: false` and what follows) and messages under the threshold go uncompressed.
+   */
   compress?: boolean
   /** ws's masking switch; the runtime masks exactly the client's frames, so ignored. */
   mask?: boolean
@@ -140,9 +158,9 @@ export interface Message {
 /**
  * What `send`, `ping` and `pong` take: a string is sent as UTF-8, a number as its string, and
  * `undefined` or `null` as an empty payload (as ws); an array of Buffers (binaryType 'fragments')
- * as its bytes joined.
+ * as its bytes joined; a Blob once it is read (as ws: later sends wait for it).
  */
-export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[] | null | undefined
+export type Data = string | number | Buffer | ArrayBuffer | ArrayBufferView | readonly Buffer[] | Blob | null | undefined
 
 /** ws's names of the ready states, for its error messages. */
 const READY_STATES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']
@@ -223,6 +241,13 @@ export class MessageWebSocket extends EventEmitter {
   private closeReceived = false
   /** Bytes given to send, ping and pong after the socket left OPEN (ws counts them). */
   private afterClose = 0
+  /** The encoded size of the CLOSE frame close() queued: not data, so not in `bufferedAmount`. */
+  private closeFrameBytes = 0
+  /**
+   * While a Blob given to send, ping or pong is read (ws's sender): the sends made after it,
+   * in order, and the bytes they and the Blob hold. Null when no Blob is being read.
+   */
+  private blobWait: { queue: Array<{ run: () => void; callback?: (error?: Error) => void }>; bytes: number } | null = null
   /** @internal For the outbox (see `Sender`). */
   _id = 0
   /** @internal */
@@ -232,24 +257,28 @@ export class MessageWebSocket extends EventEmitter {
    * completes is closed at once, and `open` never comes.
    */
   private aborted = false
+  /** terminate() was called: `close` comes from a setImmediate. */
+  private terminating = false
 
   /**
    * Connects as a client: `ws://host:port/path`. `protocols` are offered as subprotocols;
    * the socket emits `open` once the server accepted, or `error` then `close`.
    */
-  constructor(url: string | URL, protocols?: string | string[], options?: MessageClientOptions)
+  constructor(url: string | URL, protocols?: string | string[], options?: MessageClientOptions | null)
   constructor(url: string | URL, options?: MessageClientOptions)
   constructor(
     url: string | URL | typeof ATTACH,
-    protocols?: string | string[] | MessageClientOptions,
-    options: MessageClientOptions = {},
+    protocols?: string | string[] | MessageClientOptions | null,
+    options?: MessageClientOptions | null,
   ) {
     super()
+    // ws takes `null` for "no options" too.
+    options ??= {}
     if (url === ATTACH) {
       this.address = ''
       return
     }
-    if (protocols !== undefined && typeof protocols === 'object' && !Array.isArray(protocols)) {
+    if (protocols !== undefined && protocols !== null && typeof protocols === 'object' && !Array.isArray(protocols)) {
       options = protocols
       protocols = undefined
     }
@@ -276,12 +305,19 @@ export class MessageWebSocket extends EventEmitter {
    * @internal For WebSocketServer: a connection accepted with {@link messageConfig} already,
    * so that the runtime handled even the frames right behind the handshake in message mode.
    */
-  static _accepted(socket: WebSocket, options: MessageSocketOptions, protocol: string): MessageWebSocket {
-    return MessageWebSocket.attached(socket, options, protocol, false)
+  static _accepted(socket: WebSocket, options: MessageSocketOptions, protocol: string, Class?: typeof MessageWebSocket): MessageWebSocket {
+    return MessageWebSocket.attached(socket, options, protocol, false, Class)
   }
 
-  private static attached(socket: WebSocket, options: MessageSocketOptions, protocol: string, configure: boolean): MessageWebSocket {
-    const ws = new MessageWebSocket(ATTACH as unknown as string)
+  private static attached(
+    socket: WebSocket,
+    options: MessageSocketOptions,
+    protocol: string,
+    configure: boolean,
+    Class: typeof MessageWebSocket = MessageWebSocket,
+  ): MessageWebSocket {
+    // A subclass (ws's `WebSocket` server option) gets the marker through its constructor's super().
+    const ws = new Class(ATTACH as unknown as string)
     ws.selectedProtocol = protocol
     ws.attach(WebSocket._native(socket), options, configure)
     return ws
@@ -292,9 +328,9 @@ export class MessageWebSocket extends EventEmitter {
     return this.address
   }
 
-  /** The negotiated extensions, as in Sec-WebSocket-Extensions ('' : none are implemented yet). */
+  /** The names of the negotiated extensions, as ws gives them: 'permessage-deflate' or ''. */
   get extensions(): string {
-    return ''
+    return this.impl?.extensions ?? ''
   }
 
   /** @internal For CloseEvent.wasClean. */
@@ -314,10 +350,12 @@ export class MessageWebSocket extends EventEmitter {
 
   /**
    * Bytes accepted by `send` and not yet written to the socket, plus (as ws and the WHATWG
-   * spec) what was given to send after the socket left OPEN.
+   * spec) what was given to send after the socket left OPEN. The CLOSE frame of `close()` is not
+   * counted (it is the last frame in the write buffer).
    */
   get bufferedAmount(): number {
-    return (this.impl && !this.impl.closed ? this.impl.bufferedAmount + this.pending : 0) + this.afterClose
+    const queued = this.impl && !this.impl.closed ? Math.max(0, this.impl.bufferedAmount - this.closeFrameBytes) + this.pending : 0
+    return queued + this.afterClose + (this.blobWait?.bytes ?? 0)
   }
 
   /**
@@ -354,8 +392,78 @@ export class MessageWebSocket extends EventEmitter {
     if (typeof data === 'number') data = String(data)
     if (this.state !== MessageWebSocket.OPEN) return this.notOpen(data, callback)
     const binary = options?.binary ?? typeof data !== 'string'
-    const opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
-    return this.sendFrame(opcode, toBytes(data), callback, options?.fin ?? true)
+    let opcode = binary ? FrameOpcodes.FRAME_OP_BINARY : FrameOpcodes.FRAME_OP_TEXT
+    const fin = options?.fin ?? true
+    // RSV1 asks the core to compress; it does only where permessage-deflate was negotiated.
+    if (options?.compress !== false) opcode |= FrameFlags.FRAME_FLAG_RSV1
+    if (isBlob(data)) return this.sendBlob(opcode, data, callback, fin)
+    const payload = toBytes(data)
+    if (this.blobWait) return this.afterBlob(() => this.sendFrame(opcode, payload, callback, fin), payload.length, callback)
+    return this.sendFrame(opcode, payload, callback, fin)
+  }
+
+  /**
+   * ws's Blob sends: the Blob is read, then sent; what is sent meanwhile waits behind it. The
+   * Blob's size counts in `bufferedAmount` while it is read.
+   */
+  private sendBlob(opcode: number, blob: Blob, callback: ((error?: Error) => void) | undefined, fin = true): boolean {
+    if (this.blobWait) return this.afterBlob(() => this.sendBlob(opcode, blob, callback, fin), blob.size, callback)
+    const wait: NonNullable<MessageWebSocket['blobWait']> = { queue: [], bytes: blob.size }
+    this.blobWait = wait
+    blob.arrayBuffer().then(
+      (contents) => {
+        if (this.state === MessageWebSocket.CLOSED || this.terminating || !this.impl || this.impl.closed) {
+          // Outside the promise chain, so that a callback's throw is uncaught (as ws).
+          process.nextTick(() => this.dropBlobWait(wait, new Error('The socket was closed while the blob was being read'), callback))
+          return
+        }
+        this.blobWait = null
+        this.sendFrame(opcode, new Uint8Array(contents), callback, fin)
+        // The sends that waited, in order, until one of them is a Blob again.
+        for (let next = wait.queue.shift(); next; next = wait.queue.shift()) {
+          next.run()
+          // run() may have started reading another Blob: the rest waits for that one.
+          const again = this.blobWait as MessageWebSocket['blobWait']
+          if (again) {
+            again.queue.push(...wait.queue)
+            again.bytes += wait.bytes - blob.size
+            break
+          }
+        }
+      },
+      (error: unknown) => {
+        process.nextTick(() => {
+          this.dropBlobWait(wait, error as Error, callback)
+          // ws: the connection is closed without a CLOSE frame, after an `error`.
+          if (this.state === MessageWebSocket.CLOSED) return
+          this.fail(error)
+        })
+      },
+    )
+    return true
+  }
+
+  /** A send made while a Blob is read: it runs once the Blob was sent. */
+  private afterBlob(run: () => void, bytes: number, callback?: (error?: Error) => void): boolean {
+    const wait = this.blobWait!
+    wait.bytes += bytes
+    wait.queue.push({
+      run: () => {
+        wait.bytes -= bytes
+        run()
+      },
+      callback,
+    })
+    return true
+  }
+
+  /** The Blob's read failed or came too late: its callback and those of the sends behind it get `error`. */
+  private dropBlobWait(wait: NonNullable<MessageWebSocket['blobWait']>, error: Error, callback?: (error?: Error) => void): void {
+    if (this.blobWait === wait) this.blobWait = null
+    callback?.(error)
+    for (const queued of wait.queue) queued.callback?.(error)
+    wait.queue.length = 0
+    wait.bytes = 0
   }
 
   /** @internal A WebSocketServer's socket: its topics. */
@@ -435,7 +543,14 @@ export class MessageWebSocket extends EventEmitter {
       this.notOpen(data, callback)
       return
     }
-    this.sendFrame(opcode, controlPayload(data), callback)
+    checkControlSize(isBlob(data) ? data.size : toBytes(data).length)
+    if (isBlob(data)) {
+      this.sendBlob(opcode, data, callback)
+      return
+    }
+    const payload = controlPayload(data)
+    if (this.blobWait) this.afterBlob(() => this.sendFrame(opcode, payload, callback), payload.length, callback)
+    else this.sendFrame(opcode, payload, callback)
   }
 
   /**
@@ -445,7 +560,7 @@ export class MessageWebSocket extends EventEmitter {
   private notOpen(data: Data, callback?: (error?: Error) => void): false {
     const error = new InvalidSocketException(`WebSocket is not open: readyState ${this.state} (${READY_STATES[this.state]})`)
     if (this.state === MessageWebSocket.CONNECTING) throw error
-    if (data) this.afterClose += toBytes(data).length
+    if (data) this.afterClose += isBlob(data) ? data.size : toBytes(data).length
     if (callback) process.nextTick(callback, error)
     return false
   }
@@ -464,23 +579,40 @@ export class MessageWebSocket extends EventEmitter {
     const payload = call(() => native.checkedClosePayload(code, reason === undefined ? EMPTY : Buffer.from(reason)))
     if (this.state !== MessageWebSocket.OPEN || !this.impl) return
     this.state = MessageWebSocket.CLOSING
+    // A Blob being read, and what waits behind it, go out before the CLOSE (as ws).
+    if (this.blobWait) {
+      this.afterBlob(() => this.sendClose(payload), 0)
+      return
+    }
+    this.sendClose(payload)
+  }
+
+  private sendClose(payload: Uint8Array): void {
+    if (!this.impl || this.impl.closed) return
     // Messages sent before close() go out before the CLOSE.
     pump.outbox.flush()
     try {
-      call(() => this.impl!.sendFrame(FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE, payload))
+      const before = this.impl.bufferedAmount
+      const after = call(() => this.impl!.sendFrame(FrameFlags.FRAME_FLAG_FIN | FrameOpcodes.FRAME_OP_CLOSE, payload))
+      this.closeFrameBytes = Math.max(0, after - before)
     } catch (error) {
       this.fail(error)
     }
   }
 
-  /** Closes TCP at once, without the close handshake; `close` follows with 1006. */
+  /**
+   * Closes TCP without the close handshake: CLOSING at once, `close` (1006) after the I/O phase,
+   * as ws (whose `close` follows the socket's).
+   */
   terminate(): void {
-    if (this.state === MessageWebSocket.CLOSED) return
+    if (this.state === MessageWebSocket.CLOSED || this.terminating) return
     if (this.state === MessageWebSocket.CONNECTING) {
       this.abortHandshake('WebSocket was closed before the connection was established')
       return
     }
-    this.finish()
+    this.terminating = true
+    this.state = MessageWebSocket.CLOSING
+    setImmediate(() => this.finish())
   }
 
   /** Stops reading: no `message` events, and the peer is held back by TCP flow control. */
@@ -490,8 +622,12 @@ export class MessageWebSocket extends EventEmitter {
     this.impl.setPaused(true)
   }
 
-  /** Undoes `pause()`: reading goes on and queued messages are emitted. */
+  /**
+   * Undoes `pause()`: reading goes on and queued messages are emitted. Nothing happens while
+   * connecting or once closed (as ws: `isPaused` keeps its value).
+   */
   resume(): void {
+    if (this.state === MessageWebSocket.CONNECTING || this.state === MessageWebSocket.CLOSED) return
     if (!this.paused) return
     this.paused = false
     const impl = this.impl
@@ -568,7 +704,8 @@ export class MessageWebSocket extends EventEmitter {
       if (options.origin !== undefined) request.set('Origin', options.origin)
       // The core checked the answer (RFC 6455 §4.1): a subprotocol or extension the client
       // did not offer failed the handshake.
-      socket = await WebSocket._connect(session, request, response, undefined, messageConfig(options))
+      const config = messageConfig({ ...options, perMessageDeflate: options.perMessageDeflate ?? true })
+      socket = await WebSocket._connect(session, request, response, undefined, config)
     } catch (error) {
       failure = error
     }
@@ -587,14 +724,30 @@ export class MessageWebSocket extends EventEmitter {
           WebSocket._native(socket).close()
           return
         }
+        // ws (and the WHATWG spec) fail a handshake whose answer selects none of the offered subprotocols.
+        if (offered.length > 0 && response.get('Sec-WebSocket-Protocol', '') === '') {
+          WebSocket._native(socket).close()
+          // An empty field is one ws calls invalid.
+          const field = hasField(response, 'Sec-WebSocket-Protocol')
+          this.failHandshake(new WebSocketException(field ? 'Server sent an invalid subprotocol' : 'Server sent no subprotocol', ErrorCodes.WS_ERR_HANDSHAKE_ACCEPT))
+          return
+        }
         this.selectedProtocol = response.get('Sec-WebSocket-Protocol', '')
         this.attach(WebSocket._native(socket), options, false)
         this.emit('open')
         return
       }
-      if (status === 0 || status === HTTPStatus.HTTP_SWITCHING_PROTOCOLS) {
-        // No answer, or a 101 the core refused: the core's error.
-        this.failHandshake(failure)
+      // A 101 without an Upgrade field is no upgrade for Node's HTTP client: ws takes it as an
+      // unexpected response (below).
+      const upgraded = status === HTTPStatus.HTTP_SWITCHING_PROTOCOLS && response.has('Upgrade')
+      if (upgraded) {
+        // A 101 the core refused: ws emits `upgrade` before its checks fail the handshake.
+        this.emit('upgrade', handshakeResponse(response))
+        if (this.aborted) return
+      }
+      if (status === 0 || upgraded) {
+        // No answer, or a 101 the core refused: the core's error, with ws's message.
+        this.failHandshake(withWsMessage(failure, offered, response))
         return
       }
       const location = response.get('Location', '')
@@ -602,10 +755,11 @@ export class MessageWebSocket extends EventEmitter {
         this.redirect(target, location, offered, { ...options, headers }, redirects)
         return
       }
-      const req = handshakeRequest(target, request)
+      const res = handshakeResponse(response)
+      const req = handshakeRequest(target, request, res)
       // ws: with a listener the application decides (the socket stays CONNECTING until it
       // calls close() or terminate()); without one the handshake fails.
-      if (!this.emit('unexpected-response', req, handshakeResponse(response))) {
+      if (!this.emit('unexpected-response', req, res)) {
         this.failHandshake(new Error(`Unexpected server response: ${status}`))
       }
     })
@@ -709,7 +863,8 @@ export class MessageWebSocket extends EventEmitter {
 
   /** @internal One message or control frame, from the pump. */
   onFrame(flags: number, payload: Buffer): void {
-    if (this.state === MessageWebSocket.CLOSED) return
+    // After terminate(), nothing more is delivered.
+    if (this.state === MessageWebSocket.CLOSED || this.terminating) return
     // Behind the frames held by a pause that have not been replayed yet, in order.
     if (this.paused || this.held.length > 0) {
       this.held.push([flags, payload])
@@ -885,7 +1040,7 @@ function clientURL(url: string | URL): URL {
 }
 
 /** The offered subprotocols, checked as ws does. */
-function checkedProtocols(protocols: string | string[] | undefined): string[] {
+function checkedProtocols(protocols: string | string[] | null | undefined): string[] {
   const offered = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols]
   const seen = new Set<string>()
   for (const protocol of offered) {
@@ -894,12 +1049,41 @@ function checkedProtocols(protocols: string | string[] | undefined): string[] {
     }
     seen.add(protocol)
   }
-  return offered
+  return offered as string[]
 }
 
-/** The server's answer as the fields of an `http.IncomingMessage` (its body is not kept: it ends at once). */
+/** Whether the answer has field `name`, even empty. */
+function hasField(response: HTTPResponse, name: string): boolean {
+  const flat = response.toFlatList()
+  for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === name.toLowerCase()) return true
+  return false
+}
+
+/**
+ * A handshake failure from the core, its class and code kept, with the message ws gives for the
+ * same failure (ws's client checks: the Upgrade field, the accept key, the subprotocol, the
+ * handshake timeout). Other failures keep the core's message.
+ */
+function withWsMessage(error: unknown, offered: string[], response: HTTPResponse): unknown {
+  if (!(error instanceof Exception)) return error
+  let message: string | undefined
+  if (error instanceof TimeoutException) message = 'Opening handshake has timed out'
+  else if (/\bUpgrade: websocket\b/.test(error.message)) message = 'Invalid Upgrade header'
+  else if (/\bSec-WebSocket-Accept\b/.test(error.message)) message = 'Invalid Sec-WebSocket-Accept header'
+  else if (/\bsubprotocol\b/.test(error.message) && response.has('Sec-WebSocket-Protocol')) {
+    message = offered.length === 0 ? 'Server sent a subprotocol but none was requested' : 'Server sent an invalid subprotocol'
+  }
+  if (message !== undefined) error.message = message
+  return error
+}
+
+/**
+ * The server's answer as a Node `http.IncomingMessage` (as ws gives it) with its status and
+ * fields; its body is not kept by the core, so it ends at once.
+ */
 function handshakeResponse(response: HTTPResponse): HandshakeResponse {
-  const res = Readable.from([]) as HandshakeResponse
+  const res = new IncomingMessage(new NodeSocket()) as unknown as HandshakeResponse
+  res.push(null)
   const flat = response.toFlatList()
   const headers: Record<string, string | string[]> = {}
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -909,25 +1093,35 @@ function handshakeResponse(response: HTTPResponse): HandshakeResponse {
     if (name === 'set-cookie') headers[name] = [...((known as string[] | undefined) ?? []), value]
     else headers[name] = known === undefined ? value : `${known as string}, ${value}`
   }
+  const httpVersion = response.getVersion().replace(/^HTTP\//, '')
+  const [major, minor] = httpVersion.split('.').map(Number)
   Object.assign(res, {
     statusCode: response.getStatus(),
     statusMessage: response.getReason(),
-    httpVersion: response.getVersion().replace(/^HTTP\//, ''),
+    httpVersion,
+    httpVersionMajor: major,
+    httpVersionMinor: minor,
     headers,
     rawHeaders: flat,
+    complete: true,
   })
   return res
 }
 
-/** What the application sent, shaped like the parts of ws's `http.ClientRequest` it reads. */
-function handshakeRequest(target: URL, request: HTTPRequest): HandshakeRequest {
+/**
+ * What the application sent, shaped like the parts of ws's `http.ClientRequest` it reads. The
+ * connection is closed already: aborting only lets `res` end (it is read to its end, as Node
+ * dumps an aborted response).
+ */
+function handshakeRequest(target: URL, request: HTTPRequest, res?: Readable): HandshakeRequest {
+  const abort = (): void => void res?.resume()
   return {
     method: request.getMethod(),
     path: request.getURI(),
     host: target.hostname,
     getHeader: (name) => (request.has(name) ? request.get(name) : undefined),
-    abort: () => {},
-    destroy: () => {},
+    abort,
+    destroy: abort,
   }
 }
 
@@ -970,6 +1164,7 @@ export function messageConfig(options: MessageSocketOptions): NativeWebSocketCon
     idleTimeoutMs: options.idleTimeout ?? DEFAULTS.idleTimeoutMs,
     maxBackpressure: options.maxBackpressure,
     autoPong: options.autoPong,
+    perMessageDeflate: deflateConfig(options.perMessageDeflate),
   }
 }
 
@@ -987,9 +1182,20 @@ function toBytes(data: Data): Uint8Array {
 
 function controlPayload(data: Data): Uint8Array {
   const payload = toBytes(data)
-  // RFC 6455 §5.5, from the core.
-  if (payload.length > native.MAX_CONTROL_PAYLOAD) throw new InvalidArgumentException('A control frame payload must be at most 125 bytes')
+  checkControlSize(payload.length)
   return payload
+}
+
+/** RFC 6455 §5.5 (the limit from the core), with ws's error and message. */
+function checkControlSize(size: number): void {
+  if (size > native.MAX_CONTROL_PAYLOAD) throw new RangeError(`The data size must not be greater than ${native.MAX_CONTROL_PAYLOAD} bytes`)
+}
+
+/** Whether `data` is a Blob (or a File), as ws tells them. */
+function isBlob(data: unknown): data is Blob {
+  if (typeof Blob !== 'undefined' && data instanceof Blob) return true
+  const tag = (data as { [Symbol.toStringTag]?: unknown } | null | undefined)?.[Symbol.toStringTag]
+  return (tag === 'Blob' || tag === 'File') && typeof (data as Blob).arrayBuffer === 'function'
 }
 
 /** Runs `emit` after the current promise job, so that a listener's throw is an uncaught exception. */

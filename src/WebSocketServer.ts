@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
-import type { IncomingMessage, Server as NodeHTTPServer } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type Server as NodeHTTPServer } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { TLSSocket } from 'node:tls'
 
+import type { NativeWebSocketConfig } from './binding'
 import type { Context } from './Context'
-import { InvalidAccessException } from './exceptions'
 import { HTTPStatus } from './HTTPResponse'
 import { HTTPServer } from './HTTPServer'
 import { HTTPServerParams } from './HTTPServerParams'
@@ -75,8 +75,14 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   server?: NodeHTTPServer
   /** No server of its own: the application calls {@link WebSocketServer.handleUpgrade}. */
   noServer?: boolean
-  /** Keep the open sockets in `clients`. Default true. */
+  /** Keep the open sockets in `clients` (false: `clients` is undefined, as ws). Default true. */
   clientTracking?: boolean
+  /**
+   * ws's `WebSocket` option: the class accepted sockets are made of, a subclass of
+   * {@link MessageWebSocket} (its constructor is called with the arguments it passes on to
+   * `super`, as ws calls its own). Default MessageWebSocket.
+   */
+  WebSocket?: typeof MessageWebSocket
   /**
    * Listen with SO_REUSEPORT, so that several processes (or worker threads) serve one port and
    * the kernel spreads the connections (Linux, the BSDs, macOS). Where the OS has none the
@@ -104,8 +110,11 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
  * an upgrade is answered 426.
  */
 export class WebSocketServer extends EventEmitter {
-  /** The open sockets (with `clientTracking`). */
-  readonly clients = new Set<MessageWebSocket>()
+  /**
+   * The open sockets; undefined when `clientTracking` is false (as ws: its typings declare it
+   * a Set too).
+   */
+  readonly clients!: Set<MessageWebSocket>
   private readonly options: WebSocketServerOptions
   private readonly server: HTTPServer | null = null
   private readonly host: string
@@ -116,10 +125,14 @@ export class WebSocketServer extends EventEmitter {
   /** Node sockets handed to `handleUpgrade`, so that a second call on one throws (as ws). */
   private readonly upgrading = new WeakSet<Duplex>()
   private readonly topics = new Topics()
+  /** The native settings of every connection (checked once, here). */
+  private readonly config: NativeWebSocketConfig
 
   constructor(options: WebSocketServerOptions = {}, callback?: () => void) {
     super()
     this.options = options
+    this.config = messageConfig(options)
+    if (options.clientTracking ?? true) this.clients = new Set()
     this.host = options.host ?? '0.0.0.0'
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length
     if (modes > 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified')
@@ -163,12 +176,16 @@ export class WebSocketServer extends EventEmitter {
     )
   }
 
-  /** Where the server listens (ws's `address()`; the Node server's when attached). */
+  /**
+   * Where the server listens (ws's `address()`; the Node server's when attached); null while it
+   * is not listening (before `listening`, after `close`), as ws. The declared type leaves the
+   * null out, as ws's typings do, so that code written for ws (`wss.address().port`) compiles.
+   */
   address(): ServerAddress {
     if (this.options.noServer) throw new Error('The server is operating in "noServer" mode')
     // Node's AddressInfo has the same fields (null before it listens, a string on a pipe).
     if (this.options.server) return this.options.server.address() as ServerAddress
-    if (!this.listening || !this.server) throw new InvalidAccessException('The server is not listening')
+    if (!this.listening || !this.server) return null as unknown as ServerAddress
     return { address: this.host, family: this.host.includes(':') ? 'IPv6' : 'IPv4', port: this.server.port() }
   }
 
@@ -189,7 +206,7 @@ export class WebSocketServer extends EventEmitter {
     if (!this.server) {
       this.detach?.()
       this.detach = null
-      if (this.clients.size === 0 || this.options.clientTracking === false) process.nextTick(() => this.closed())
+      if (!this.clients || this.clients.size === 0) process.nextTick(() => this.closed())
       return
     }
     void this.server.stop().then(() => {
@@ -246,19 +263,23 @@ export class WebSocketServer extends EventEmitter {
     }
     this.upgrading.add(socket)
     socket.on('error', destroyOnError)
-    const check = checkUpgrade(req)
+    // ws's first checks, on the fields Node parsed (`req.headers`), then the core's RFC 6455 ones.
+    if (req.method !== 'GET') return this.refuse(req, socket, 405, 'Invalid HTTP method')
+    const upgrade = req.headers.upgrade
+    if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') return this.refuse(req, socket, 400, 'Invalid Upgrade header')
+    const check = checkUpgrade(req, this.config)
     if (check.rejection) {
       const { status, message, supportedVersion } = check.rejection
-      return abortHandshake(socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
+      return this.refuse(req, socket, status, message, supportedVersion ? { 'Sec-WebSocket-Version': supportedVersion } : undefined)
     }
     if (!this.shouldHandle(req)) return abortHandshake(socket, 400)
     const { verifyClient } = this.options
-    if (!verifyClient) return this.completeUpgrade(req, socket, head, check.protocols, callback)
+    if (!verifyClient) return this.completeUpgrade(req, socket, head, check, callback)
     const origin = String(req.headers.origin ?? '')
     const info: ClientInfo = { origin, secure: socket instanceof TLSSocket, req }
     const verified = (ok: boolean, status = 401, message?: string, headers?: Record<string, string | number>): void => {
       if (!ok) return abortHandshake(socket, status, message, headers)
-      this.completeUpgrade(req, socket, head, check.protocols, callback)
+      this.completeUpgrade(req, socket, head, check, callback)
     }
     if (verifyClient.length === 2) return void verifyClient(info, verified)
     const answer = verifyClient(info, verified)
@@ -267,6 +288,20 @@ export class WebSocketServer extends EventEmitter {
       (ok) => process.nextTick(verified, ok),
       () => process.nextTick(verified, false, 500),
     )
+  }
+
+  /**
+   * An upgrade request that breaks the protocol: with a `wsClientError` listener, ws's event
+   * `(error, socket, request)` lets the application answer on the socket; otherwise ws's answer.
+   */
+  private refuse(req: IncomingMessage, socket: Duplex, status: number, message: string, headers?: Record<string, string>): void {
+    if (this.listenerCount('wsClientError') > 0) {
+      const error = new Error(message)
+      Error.captureStackTrace(error, this.refuse)
+      this.emit('wsClientError', error, socket, req)
+      return
+    }
+    abortHandshake(socket, status, message, headers)
   }
 
   private attachTo(server: NodeHTTPServer, callback?: () => void): void {
@@ -296,20 +331,20 @@ export class WebSocketServer extends EventEmitter {
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    offered: string[],
+    check: { protocols: string[]; extensions: string },
     callback: (ws: MessageWebSocket, req: IncomingMessage) => void,
   ): void {
     if (!socket.readable || !socket.writable) return void socket.destroy()
     if (this.state !== 'running') return abortHandshake(socket, 503)
-    const protocol = this.selectProtocol(new Set(offered), req)
-    const lines = switchingLines(String(req.headers['sec-websocket-key'] ?? ''), protocol)
+    const protocol = this.selectProtocol(new Set(check.protocols), req)
+    const lines = switchingLines(String(req.headers['sec-websocket-key'] ?? ''), protocol, check.extensions)
     this.emit('headers', lines, req)
     const connect = canTakeOver(socket) ? takeOver : bridge
-    connect(req, socket, head, lines, messageConfig(this.options)).then(
+    connect(req, socket, head, lines, this.config).then(
       (impl) => {
-        const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol)
+        const ws = MessageWebSocket._accepted(WebSocket._adopted(impl), this.options, protocol, this.options.WebSocket)
         ws._joinTopics(this.topics)
-        if (this.options.clientTracking ?? true) this.track(ws)
+        if (this.clients) this.track(ws)
         // Outside the promise: a listener's exception is uncaught, as with ws.
         process.nextTick(callback, ws, req)
       },
@@ -330,32 +365,35 @@ export class WebSocketServer extends EventEmitter {
   private async answerUpgrade(request: HTTPServerRequest, response: HTTPServerResponse): Promise<void> {
     const { path, verifyClient } = this.options
     if (!request.has('Upgrade')) {
-      return reject(response, 426, 'This is a WebSocket endpoint: upgrade required')
+      // ws's own HTTP server: 426 with the status text, as text/plain.
+      return reject(response, 426, undefined, undefined, 'text/plain')
     }
     // RFC 6455 §4.2.1, checked by the core, answered as ws answers.
-    const rejection = request._native.upgradeRejection()
+    const rejection = request._native.upgradeRejection(this.config)
     if (rejection) {
       if (rejection.supportedVersion) response.set('Sec-WebSocket-Version', rejection.supportedVersion)
       return reject(response, rejection.status, rejection.message)
     }
     if (path !== undefined && request.getURI().split('?')[0] !== path) {
-      return reject(response, HTTPStatus.HTTP_BAD_REQUEST, 'No WebSocket at this path')
+      return reject(response, HTTPStatus.HTTP_BAD_REQUEST)
     }
-    if (verifyClient && !(await verified(verifyClient, { origin: request.get('Origin', ''), secure: request.secure(), req: request }))) {
-      return reject(response, HTTPStatus.HTTP_UNAUTHORIZED, 'Unauthorized')
+    if (verifyClient) {
+      const verdict = await verified(verifyClient, { origin: request.get('Origin', ''), secure: request.secure(), req: request })
+      if (!verdict.ok) return reject(response, verdict.status ?? HTTPStatus.HTTP_UNAUTHORIZED, verdict.message, verdict.headers)
     }
     const protocol = this.selectProtocol(new Set(request._native.offeredProtocols), request)
     if (protocol) response.set('Sec-WebSocket-Protocol', protocol)
     if (this.listenerCount('headers') > 0) {
-      const lines = switchingLines(request.get('Sec-WebSocket-Key', ''), protocol)
+      const extensions = request._native.negotiatedExtensions(this.config)
+      const lines = switchingLines(request.get('Sec-WebSocket-Key', ''), protocol, extensions)
       this.emit('headers', lines, request)
       const fields = extraFields(lines)
       for (let i = 0; i < fields.length; i += 2) response.set(fields[i], fields[i + 1])
     }
-    const socket = await WebSocket._accept(request, response, messageConfig(this.options))
-    const ws = MessageWebSocket._accepted(socket, this.options, protocol)
+    const socket = await WebSocket._accept(request, response, this.config)
+    const ws = MessageWebSocket._accepted(socket, this.options, protocol, this.options.WebSocket)
     ws._joinTopics(this.topics)
-    if (this.options.clientTracking ?? true) this.track(ws)
+    if (this.clients) this.track(ws)
     // Outside the request handler's promise: a listener's exception is uncaught, as with ws.
     process.nextTick(emitConnection, this, ws, request)
   }
@@ -389,6 +427,11 @@ export interface WebSocketServerEvents {
    * cause; it reconnects by itself). Reported once per change.
    */
   redis: [state: RedisState, cause?: Error]
+  /**
+   * An upgrade request Node's server read (`server`, `noServer`) broke the protocol: with a
+   * listener, the application answers on `socket` (ws's event; none on the server's own port).
+   */
+  wsClientError: [error: Error, socket: Duplex, request: IncomingMessage]
 }
 /** EventEmitter's listener methods, typed by WebSocketServerEvents. */
 export type ServerEventMethod<R> = {
@@ -417,19 +460,44 @@ function destroyOnError(this: Duplex): void {
   this.destroy()
 }
 
+/** What `verifyClient` answered: refused upgrades carry ws's `done(false, status, message, headers)`. */
+interface Verdict {
+  ok: boolean
+  status?: number
+  message?: string
+  headers?: Record<string, string | number>
+}
+
 /** `verifyClient` in either form, as a promise. */
-function verified(verifyClient: NonNullable<WebSocketServerOptions['verifyClient']>, info: ClientInfo): Promise<boolean> {
-  if (verifyClient.length === 2) return new Promise((resolve) => void verifyClient(info, (ok) => resolve(ok)))
-  return Promise.resolve(verifyClient(info, () => {})).then((ok) => ok === true)
+function verified(verifyClient: NonNullable<WebSocketServerOptions['verifyClient']>, info: ClientInfo): Promise<Verdict> {
+  if (verifyClient.length === 2) {
+    return new Promise((resolve) => void verifyClient(info, (ok, status, message, headers) => resolve({ ok, status, message, headers })))
+  }
+  return Promise.resolve(verifyClient(info, () => {})).then(
+    (ok) => ({ ok: ok === true }),
+    () => ({ ok: false, status: 500 }),
+  )
 }
 
 function emitConnection(server: WebSocketServer, ws: MessageWebSocket, request: UpgradeRequest): void {
   server.emit('connection', ws, request)
 }
 
-function reject(response: HTTPServerResponse, status: number, text: string): void {
+/**
+ * A refused upgrade on the server's own port, as ws answers it (its abortHandshake): the status,
+ * the message (by default the status text) as the body, `Connection: close`, and the extra
+ * fields of a refusing `verifyClient`.
+ */
+function reject(
+  response: HTTPServerResponse,
+  status: number,
+  message?: string,
+  headers?: Record<string, string | number>,
+  contentType = 'text/html',
+): void {
   response.setStatusAndReason(status)
   response.set('Connection', 'close')
-  response.setContentType('text/plain')
-  response.send(`${text}\n`)
+  response.setContentType(contentType)
+  for (const [name, value] of Object.entries(headers ?? {})) response.set(name, String(value))
+  response.send(message ?? STATUS_CODES[status] ?? '')
 }

@@ -10,20 +10,21 @@ import { call, native, pump, type NativeWebSocket, type NativeWebSocketConfig } 
  * An upgrade request Node's own HTTP server read (ws's `server`/`noServer` mode), checked with the
  * core's RFC 6455 §4.2.1 rules: why it is refused (ws's status and text), or what it offers.
  */
-export function checkUpgrade(req: IncomingMessage): ReturnType<typeof native.checkUpgrade> {
-  return call(() => native.checkUpgrade(...requestOf(req)))
+export function checkUpgrade(req: IncomingMessage, config: NativeWebSocketConfig): ReturnType<typeof native.checkUpgrade> {
+  return call(() => native.checkUpgrade(...requestOf(req), config))
 }
 
 /** The 101's lines as ws's `'headers'` event shows them (the listener may add fields). */
-export function switchingLines(key: string, protocol: string): string[] {
+export function switchingLines(key: string, protocol: string, extensions = ''): string[] {
   key = key.trim()
   const lines = ['HTTP/1.1 101 Switching Protocols', 'Upgrade: websocket', 'Connection: Upgrade', `Sec-WebSocket-Accept: ${native.computeAccept(key)}`]
   if (protocol) lines.push(`Sec-WebSocket-Protocol: ${protocol}`)
+  if (extensions) lines.push(`Sec-WebSocket-Extensions: ${extensions}`)
   return lines
 }
 
 /** Fields the core sets itself on the 101; a listener's copies of them are not sent twice. */
-const CORE_FIELDS = new Set(['upgrade', 'connection', 'sec-websocket-accept'])
+const CORE_FIELDS = new Set(['upgrade', 'connection', 'sec-websocket-accept', 'sec-websocket-extensions'])
 
 /** The fields of `lines` the core does not set itself, flat (`[name, value, …]`). */
 export function extraFields(lines: string[]): string[] {

@@ -5,7 +5,11 @@ import type * as Native from '../native/index'
 export interface PublishOptions {
   /** Send as a binary message. Default: binary unless `data` is a string. */
   binary?: boolean
-  /** Compress with permessage-deflate where negotiated (ignored until deflate is wired in). */
+  /**
+   * Compress for the subscribers that negotiated permessage-deflate (default false, as uWS and
+   * Bun). Compressed once for all that reset their context per message (`serverNoContextTakeover`
+   * or `sharedCompressor`), by each socket's own compressor otherwise; never on the JS thread.
+   */
   compress?: boolean
 }
 
@@ -76,7 +80,8 @@ export class Topics {
     const binary = options.binary ?? typeof data !== 'string'
     // Sends made before this publish go first: the outbox hands them over now.
     pump.outbox.flush()
-    return call(() => (this.redis ?? this.native).publish(String(topic), bytesOf(data), binary, except)).delivered > 0
+    const compress = options.compress === true
+    return call(() => (this.redis ?? this.native).publish(String(topic), bytesOf(data), binary, except, compress)).delivered > 0
   }
 }
 

@@ -17,11 +17,13 @@ use crate::pump::{NativePump, PumpShared};
 use crate::server::UpgradeRejection;
 use crate::socket::NativeWebSocket;
 
-/// What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered.
+/// What `checkUpgrade` found: why the upgrade is refused, or the subprotocols offered and the
+/// `Sec-WebSocket-Extensions` value the 101 will carry ('' for none).
 #[napi(object)]
 pub struct UpgradeCheck {
     pub rejection: Option<UpgradeRejection>,
     pub protocols: Vec<String>,
+    pub extensions: String,
 }
 
 fn request_head(method: String, uri: String, version: String, header_list: Vec<String>) -> Result<RequestHead, JsError> {
@@ -30,14 +32,38 @@ fn request_head(method: String, uri: String, version: String, header_list: Vec<S
     Ok(RequestHead { method, uri, version, headers: headers::from_flat(header_list)? })
 }
 
-/// RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`).
+/// RFC 6455 §4.2.1 on a request another server read (`header_list` is Node's `rawHeaders`),
+/// and RFC 7692 §5 with `options`' permessage-deflate.
 #[napi]
-pub fn check_upgrade(method: String, uri: String, version: String, header_list: Vec<String>) -> Result<UpgradeCheck, JsError> {
+pub fn check_upgrade(
+    method: String,
+    uri: String,
+    version: String,
+    header_list: Vec<String>,
+    options: Option<WebSocketConfig>,
+) -> Result<UpgradeCheck, JsError> {
     let head = request_head(method, uri, version, header_list)?;
-    Ok(match handshake::check_request(&head) {
-        Ok(upgrade) => UpgradeCheck { rejection: None, protocols: upgrade.protocols },
-        Err(violation) => UpgradeCheck { rejection: Some(UpgradeRejection::from(&violation)), protocols: Vec::new() },
+    let config = config::apply(Default::default(), &options.unwrap_or_default());
+    Ok(match handshake::check_request_with(&head, config.deflate.as_ref()) {
+        Ok(upgrade) => UpgradeCheck {
+            rejection: None,
+            protocols: upgrade.protocols,
+            extensions: negotiated_extensions(&head, &config),
+        },
+        Err(violation) => UpgradeCheck {
+            rejection: Some(UpgradeRejection::from(&violation)),
+            protocols: Vec::new(),
+            extensions: String::new(),
+        },
     })
+}
+
+/// The `Sec-WebSocket-Extensions` value a 101 to `head` carries with `config` ('' for none).
+pub(crate) fn negotiated_extensions(head: &RequestHead, config: &poco_websocket_core::ConnectionConfig) -> String {
+    match handshake::negotiate_deflate(head, config.deflate.as_ref()) {
+        Ok(Some(params)) => params.response_header(),
+        _ => String::new(),
+    }
 }
 
 /// The upgrade Node read, checked by the core: the connection, what starts it, and its pump id.

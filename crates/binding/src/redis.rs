@@ -11,7 +11,7 @@ use poco_websocket_core::defaults;
 use poco_websocket_core::redis::{RedisAdapter, RedisOptions, RedisState};
 
 use crate::errors::{invalid_argument, to_js, JsError};
-use crate::topics::{NativeTopics, PublishResult};
+use crate::topics::{message_flags, NativeTopics, PublishResult};
 
 /// Channels are this prefix and the topic, unless the server's `redis.prefix` says otherwise.
 #[napi]
@@ -68,10 +68,19 @@ impl NativeRedis {
     }
 
     /// Publishes to the local subscribers of `topic` but socket `except`, and to every other
-    /// node's; throws for a bad topic or a payload over `MAX_REDIS_PAYLOAD`.
+    /// node's (`compress` where they negotiated permessage-deflate); throws for a bad topic or a
+    /// payload over `MAX_REDIS_PAYLOAD`.
     #[napi]
-    pub fn publish(&self, topic: String, payload: Uint8Array, binary: bool, except: Option<u32>) -> Result<PublishResult, JsError> {
-        self.adapter.publish(&topic, binary, &payload, except).map(PublishResult::from).map_err(to_js)
+    pub fn publish(
+        &self,
+        topic: String,
+        payload: Uint8Array,
+        binary: bool,
+        except: Option<u32>,
+        compress: Option<bool>,
+    ) -> Result<PublishResult, JsError> {
+        let flags = message_flags(binary, compress);
+        self.adapter.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
     }
 
     /// This server's id on Redis (hex).

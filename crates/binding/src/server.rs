@@ -180,11 +180,21 @@ impl NativeServerRequest {
         self.request.respond(head, body).map_err(to_js)
     }
 
-    /// RFC 6455 §4.2.1 (strict checks): why this request cannot be upgraded, as ws answers it;
-    /// null when it can.
+    /// RFC 6455 §4.2.1 (strict checks), and RFC 7692 §5 with `options`' permessage-deflate: why
+    /// this request cannot be upgraded, as ws answers it; null when it can.
     #[napi]
-    pub fn upgrade_rejection(&self) -> Option<UpgradeRejection> {
-        handshake::check_request(&self.request.head).err().map(|violation| UpgradeRejection::from(&violation))
+    pub fn upgrade_rejection(&self, options: Option<WebSocketConfig>) -> Option<UpgradeRejection> {
+        let config = config::apply(Default::default(), &options.unwrap_or_default());
+        handshake::check_request_with(&self.request.head, config.deflate.as_ref())
+            .err()
+            .map(|violation| UpgradeRejection::from(&violation))
+    }
+
+    /// The `Sec-WebSocket-Extensions` value a 101 with `options` carries ('' for none).
+    #[napi]
+    pub fn negotiated_extensions(&self, options: Option<WebSocketConfig>) -> String {
+        let config = config::apply(Default::default(), &options.unwrap_or_default());
+        crate::attach::negotiated_extensions(&self.request.head, &config)
     }
 
     /// The subprotocols the client offered, in its order (empty when it offered none or the

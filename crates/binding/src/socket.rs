@@ -124,6 +124,12 @@ impl NativeWebSocket {
     }
 
     /// Bytes accepted by sends and not yet written to the socket.
+    /// The names of the extensions in use, comma-separated, as ws's `extensions` ('' for none).
+    #[napi(getter)]
+    pub fn extensions(&self) -> String {
+        self.connection.extension_names().to_string()
+    }
+
     #[napi(getter)]
     pub fn buffered_amount(&self) -> f64 {
         self.connection.buffered_amount() as f64

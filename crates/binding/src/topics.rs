@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
-use poco_websocket_core::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
+use poco_websocket_core::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
 use poco_websocket_core::topics::{Published, Topics};
 
 use crate::errors::{to_js, JsError};
@@ -76,10 +76,23 @@ impl NativeTopics {
     }
 
     /// Sends `payload` as one text or binary message to every subscriber of `topic` but
-    /// socket `except`.
+    /// socket `except`; `compress` where they negotiated permessage-deflate.
     #[napi]
-    pub fn publish(&self, topic: String, payload: Uint8Array, binary: bool, except: Option<u32>) -> Result<PublishResult, JsError> {
-        let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
+    pub fn publish(
+        &self,
+        topic: String,
+        payload: Uint8Array,
+        binary: bool,
+        except: Option<u32>,
+        compress: Option<bool>,
+    ) -> Result<PublishResult, JsError> {
+        let flags = message_flags(binary, compress);
         self.topics.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
     }
+}
+
+/// A publish's frame flags: one whole text or binary message, RSV1 asking for compression.
+pub(crate) fn message_flags(binary: bool, compress: Option<bool>) -> u8 {
+    let compress = if compress == Some(true) { FLAG_RSV1 } else { 0 };
+    FLAG_FIN | compress | if binary { OP_BINARY } else { OP_TEXT }
 }

@@ -1,6 +1,6 @@
 //! A connection born on another HTTP server: Node's `http.Server` read the upgrade request, and
 //! the engine takes the TCP connection over (ws's `server`/`noServer` attach). The request is
-//! validated here with the same rules as [`crate::server`]'s ([`handshake::accept`]); the 101
+//! validated here with the same rules as [`crate::server`]'s ([`handshake::accept_with`]); the 101
 //! goes out on the adopted socket, followed by the connection.
 
 use bytes::BytesMut;
@@ -28,8 +28,8 @@ pub fn upgrade(
     wake: Wake,
     placement: Placement,
 ) -> Result<(Connection, Adopted), Error> {
-    handshake::accept(request, &mut response, config.strict)?;
-    let (connection, starter) = Connection::placed(Role::Server, config, wake, placement);
+    let (_, deflate) = handshake::accept_with(request, &mut response, config.strict, config.deflate.as_ref())?;
+    let (connection, starter) = Connection::negotiated(Role::Server, config, wake, placement, deflate);
     Ok((connection, Adopted { starter, answer: response.encode() }))
 }
 

@@ -80,6 +80,9 @@ pub async fn connect_via(
     };
     let key = handshake::create_key();
     handshake::prepare_request(&mut request, &key, host, port);
+    if let Some(options) = &options.connection.deflate {
+        handshake::offer_deflate(&mut request, options);
+    }
     let mut buf = BytesMut::new();
     let mut response = match exchange(&mut stream, &mut buf, &request, &options).await {
         Ok(response) => response,
@@ -101,10 +104,14 @@ pub async fn connect_via(
             Err(error) => return failed(Some(response), error),
         };
     }
-    if let Err(error) = handshake::verify_response(&request, &response, &key, options.connection.strict) {
-        return failed(Some(response), error);
-    }
-    let (connection, starter) = Connection::placed(Role::Client, options.connection, wake, options.placement.clone());
+    let verified = handshake::verify_response(&request, &response, &key, options.connection.strict)
+        .and_then(|()| handshake::verify_deflate(&response, options.connection.deflate.as_ref()));
+    let deflate = match verified {
+        Ok(deflate) => deflate,
+        Err(error) => return failed(Some(response), error),
+    };
+    let (connection, starter) =
+        Connection::negotiated(Role::Client, options.connection, wake, options.placement.clone(), deflate);
     stream.start(starter, buf);
     Handshake { response: Some(response), result: Ok(connection) }
 }

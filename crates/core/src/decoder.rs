@@ -5,13 +5,18 @@
 //! arrived whole is a slice of the buffer it was read into, never copied. Only the fragments of
 //! a message being joined are copied, into the message. Text is validated as UTF-8 while it
 //! arrives (§8.1 fail fast), so a bad byte fails the connection before the rest of the frame.
+//!
+//! With permessage-deflate negotiated (RFC 7692), a message whose first frame has RSV1 is
+//! inflated fragment by fragment as it arrives, its size limit applied while inflating, and its
+//! text validated as it is inflated; it is delivered with RSV1 cleared.
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
-use crate::frame::{self, Frame, Header, FLAG_FIN, OPCODE_MASK, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT};
+use crate::deflate::{DeflateError, Decompressor};
+use crate::frame::{self, Frame, Header, FLAG_FIN, FLAG_RSV1, OPCODE_MASK, OP_BINARY, OP_CLOSE, OP_CONTINUATION, OP_TEXT};
 use crate::protocol::fragmentation::{Fragmentation, MessageLimits};
 use crate::protocol::utf8::Utf8Stream;
-use crate::protocol::{close, control, framing, Role, Violation};
+use crate::protocol::{close, compression, control, framing, Role, Violation};
 
 /// What the decoder enforces, read from the connection's settings before each call.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +42,10 @@ pub struct Decoder {
     close_received: bool,
     /// Message mode: the fragmented message being joined.
     joining: Option<Joining>,
+    /// permessage-deflate was negotiated: what inflates compressed messages.
+    inflater: Option<Decompressor>,
+    /// The data message being received is compressed (its first frame had RSV1).
+    compressed: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -48,17 +57,25 @@ struct Current {
     checked: usize,
     /// Dropped, not delivered: it came after the peer's CLOSE (§5.5.1).
     dropped: bool,
+    /// A frame of a compressed message: inflated before it is delivered or validated.
+    compressed: bool,
 }
 
 #[derive(Debug)]
 struct Joining {
-    /// The first fragment's first byte, with FIN set.
+    /// The first fragment's first byte, with FIN set (and RSV1 cleared once inflated).
     flags: u8,
-    payload: BytesMut,
+    payload: Vec<u8>,
 }
 
 impl Decoder {
     pub fn new(role: Role) -> Self {
+        Decoder::with_inflater(role, None)
+    }
+
+    /// A decoder for a connection that negotiated permessage-deflate (`Some`): RSV1 marks a
+    /// compressed message, which message mode inflates.
+    pub fn with_inflater(role: Role, inflater: Option<Decompressor>) -> Self {
         Decoder {
             role,
             current: None,
@@ -66,6 +83,8 @@ impl Decoder {
             text: Utf8Stream::default(),
             close_received: false,
             joining: None,
+            inflater,
+            compressed: false,
         }
     }
 
@@ -111,15 +130,21 @@ impl Decoder {
                 }
                 self.check_frame(&frame, &current)?;
             }
-            self.deliver(frame, policy, out)?;
+            if current.compressed && policy.join {
+                self.deliver_compressed(frame, policy, out)?;
+            } else {
+                self.deliver(frame, policy, out)?;
+            }
         }
     }
 
     /// The checks that need only the header, before any of the payload is read.
     fn check_header(&mut self, header: Header, policy: &Policy) -> Result<Current, Violation> {
         framing::check_payload_length(&header, policy.max_payload)?;
-        let mut current = Current { header, text: false, checked: 0, dropped: false };
+        let mut current = Current { header, text: false, checked: 0, dropped: false, compressed: false };
+        let opcode = header.flags & OPCODE_MASK;
         if !policy.strict {
+            current.compressed = self.track_compression(opcode, header.flags & FLAG_RSV1 != 0);
             return Ok(current);
         }
         if self.close_received {
@@ -128,16 +153,32 @@ impl Decoder {
             current.dropped = true;
             return Ok(current);
         }
-        framing::check_reserved_bits(&header)?;
-        let opcode = header.flags & OPCODE_MASK;
+        let rsv1 = match self.inflater {
+            Some(_) => compression::check_compressed_bit(&header)?,
+            None => framing::check_reserved_bits(&header).map(|()| false)?,
+        };
         framing::check_opcode(opcode)?;
         framing::check_masking(self.role, &header)?;
         if opcode >= OP_CLOSE {
             control::check_control_header(&header)?;
         } else {
-            current.text = self.fragmentation.on_data_header(&header, policy.limits)?;
+            let text = self.fragmentation.on_data_header(&header, policy.limits)?;
+            current.compressed = self.track_compression(opcode, rsv1);
+            // Compressed text is validated once inflated.
+            current.text = text && !current.compressed;
         }
         Ok(current)
+    }
+
+    /// Whether a data frame belongs to a compressed message: its first frame says so for all.
+    fn track_compression(&mut self, opcode: u8, rsv1: bool) -> bool {
+        if self.inflater.is_none() || opcode >= OP_CLOSE {
+            return false;
+        }
+        if opcode != OP_CONTINUATION {
+            self.compressed = rsv1;
+        }
+        self.compressed
     }
 
     /// Unmasks and validates the text bytes of the incomplete frame at the front as they arrive,
@@ -181,7 +222,7 @@ impl Decoder {
         match (frame.flags & OPCODE_MASK, &mut self.joining) {
             (OP_TEXT | OP_BINARY, None) if fin => out.push(frame),
             (OP_TEXT | OP_BINARY, None) => {
-                self.joining = Some(Joining { flags: frame.flags | FLAG_FIN, payload: BytesMut::from(&frame.payload[..]) });
+                self.joining = Some(Joining { flags: frame.flags | FLAG_FIN, payload: frame.payload.to_vec() });
             }
             (OP_CONTINUATION, Some(joining)) => {
                 // Bounded also with strict checks off, where the fragmentation rules do not run.
@@ -192,12 +233,47 @@ impl Decoder {
                 joining.payload.extend_from_slice(&frame.payload);
                 if fin {
                     let joining = self.joining.take().expect("a message is being joined");
-                    out.push(Frame { flags: joining.flags, payload: joining.payload.freeze() });
+                    out.push(Frame { flags: joining.flags, payload: Bytes::from(joining.payload) });
                 }
             }
             // Control frames, and with strict checks off fragments out of order or reserved
             // opcodes: as they came (a message API has nothing better to do with them).
             _ => out.push(frame),
+        }
+        Ok(())
+    }
+
+    /// Message mode, RFC 7692 §7.2.2: inflates a frame of a compressed message onto the message,
+    /// within the message size limit, validating text as it is inflated (§8.1 fail fast).
+    fn deliver_compressed(&mut self, frame: Frame, policy: &Policy, out: &mut Vec<Frame>) -> Result<(), Violation> {
+        let fin = frame.flags & FLAG_FIN != 0;
+        let mut joining = match self.joining.take() {
+            Some(joining) if frame.flags & OPCODE_MASK == OP_CONTINUATION => joining,
+            Some(_) => {
+                // Strict checks off and a new message inside an open one: as for uncompressed
+                // frames out of order, delivered as it came.
+                out.push(frame);
+                return Ok(());
+            }
+            None => Joining { flags: (frame.flags | FLAG_FIN) & !FLAG_RSV1, payload: Vec::new() },
+        };
+        let limit = usize::try_from(policy.limits.max_message_size).unwrap_or(usize::MAX);
+        let inflater = self.inflater.as_mut().expect("compressed frames need an inflater");
+        let inflated = joining.payload.len();
+        inflater.decompress_fragment(&frame.payload, fin, limit, &mut joining.payload).map_err(|error| match error {
+            DeflateError::TooBig { limit } => Violation::InflatedTooBig { limit: limit as u64 },
+            DeflateError::Corrupt(reason) | DeflateError::Internal(reason) => Violation::InvalidCompressedData(reason),
+        })?;
+        if policy.strict && joining.flags & OPCODE_MASK == OP_TEXT {
+            self.text.feed(&joining.payload[inflated..]).map_err(|_| Violation::InvalidText)?;
+            if fin {
+                self.text.finish().map_err(|_| Violation::InvalidText)?;
+            }
+        }
+        if fin {
+            out.push(Frame { flags: joining.flags, payload: Bytes::from(joining.payload) });
+        } else {
+            self.joining = Some(joining);
         }
         Ok(())
     }

@@ -30,8 +30,12 @@ impl From<&Violation> for ErrorCode {
     fn from(violation: &Violation) -> Self {
         match violation {
             Violation::PayloadTooBig { .. } => ErrorCode::PayloadTooBig,
-            Violation::MessageTooBig { .. } | Violation::TooManyFragments { .. } => ErrorCode::MessageTooBig,
-            Violation::InvalidText | Violation::InvalidCloseReason => ErrorCode::InvalidPayload,
+            Violation::MessageTooBig { .. } | Violation::TooManyFragments { .. } | Violation::InflatedTooBig { .. } => {
+                ErrorCode::MessageTooBig
+            }
+            Violation::InvalidText | Violation::InvalidCloseReason | Violation::InvalidCompressedData(_) => {
+                ErrorCode::InvalidPayload
+            }
             _ => ErrorCode::ProtocolViolation,
         }
     }

@@ -4,6 +4,7 @@
 
 use tungstenite::handshake::{client::generate_key, derive_accept_key};
 
+use crate::deflate::{self, negotiation, DeflateOptions, Params};
 use crate::error::{Error, ErrorCode};
 use crate::http::{RequestHead, ResponseHead};
 use crate::protocol::opening::{self, OpeningViolation};
@@ -57,6 +58,9 @@ pub fn rejection(violation: &OpeningViolation) -> Rejection {
             (400, "Missing or invalid Sec-WebSocket-Version header", ErrorCode::HandshakeUnsupportedVersion)
         }
         OpeningViolation::InvalidProtocols => (400, "Invalid Sec-WebSocket-Protocol header", ErrorCode::NoHandshake),
+        OpeningViolation::Extensions(_) => {
+            (400, "Invalid or unacceptable Sec-WebSocket-Extensions header", ErrorCode::NoHandshake)
+        }
         OpeningViolation::UnofferedProtocol(_) | OpeningViolation::UnofferedExtension(_) => {
             (400, "Invalid handshake response", ErrorCode::HandshakeAccept)
         }
@@ -91,6 +95,23 @@ pub fn check_request(request: &RequestHead) -> Result<Upgrade, OpeningViolation>
     Ok(Upgrade { key, protocols })
 }
 
+/// Server side, RFC 7692 §5: with permessage-deflate enabled (`options`), the first acceptable
+/// offer among the request's `Sec-WebSocket-Extensions` fields; ws's 400 when a field is
+/// malformed or no offer fits. Without options the field is not even parsed (as ws).
+pub fn negotiate_deflate(request: &RequestHead, options: Option<&DeflateOptions>) -> Result<Option<Params>, OpeningViolation> {
+    let Some(options) = options else { return Ok(None) };
+    negotiation::accept(options, deflate::extensions::fields(&request.headers))
+        .map_err(|error| OpeningViolation::Extensions(error.to_string()))
+}
+
+/// [`check_request`], then [`negotiate_deflate`]: every reason a server refuses the request
+/// before its own hooks run.
+pub fn check_request_with(request: &RequestHead, deflate: Option<&DeflateOptions>) -> Result<Upgrade, OpeningViolation> {
+    let upgrade = check_request(request)?;
+    negotiate_deflate(request, deflate)?;
+    Ok(upgrade)
+}
+
 /// Server side with strict checks off: Poco's `WebSocket::accept`, in its order (Connection and
 /// Upgrade, version, key present); method, HTTP version, Host and the key's form are not checked.
 pub fn check_request_lenient(request: &RequestHead) -> Result<Upgrade, OpeningViolation> {
@@ -116,6 +137,37 @@ pub fn accept(request: &RequestHead, response: &mut ResponseHead, strict: bool) 
     response.headers.set("Upgrade", "websocket");
     response.headers.set("Sec-WebSocket-Accept", compute_accept(&upgrade.key));
     Ok(upgrade)
+}
+
+/// [`accept`] with permessage-deflate negotiated when `deflate` has options: the accepted offer
+/// is answered in `response` (RFC 7692 §5) and returned.
+pub fn accept_with(
+    request: &RequestHead,
+    response: &mut ResponseHead,
+    strict: bool,
+    deflate: Option<&DeflateOptions>,
+) -> Result<(Upgrade, Option<Params>), Error> {
+    let upgrade = accept(request, response, strict)?;
+    let params = negotiate_deflate(request, deflate).map_err(|violation| to_error(&violation))?;
+    if let Some(params) = &params {
+        response.headers.set("Sec-WebSocket-Extensions", params.response_header());
+    }
+    Ok((upgrade, params))
+}
+
+/// Client side: offers permessage-deflate with `options` (RFC 7692 §5; ws's default offer is
+/// `permessage-deflate; client_max_window_bits`).
+pub fn offer_deflate(request: &mut RequestHead, options: &DeflateOptions) {
+    request.headers.set("Sec-WebSocket-Extensions", negotiation::offer(options));
+}
+
+/// Client side, after [`verify_response`]: what the server accepted of the offer (`None`: it
+/// declined, or nothing was offered, where [`verify_response`]'s strict checks police the
+/// field); a response the client cannot use fails the handshake (RFC 7692 §5).
+pub fn verify_deflate(response: &ResponseHead, options: Option<&DeflateOptions>) -> Result<Option<Params>, Error> {
+    let Some(options) = options else { return Ok(None) };
+    negotiation::verify_response(options, deflate::extensions::fields(&response.headers))
+        .map_err(|error| Error::websocket(ErrorCode::HandshakeAccept, error.to_string()))
 }
 
 /// The Host field Poco's `HTTPRequest::setHost(host, port)` writes: IPv6 literals in brackets,
@@ -187,7 +239,9 @@ pub fn verify_response(request: &RequestHead, response: &ResponseHead, key: &str
     if strict {
         let offered = opening::parse_protocols(&request.headers).unwrap_or_default();
         opening::check_selected_protocol(&offered, headers).map_err(|violation| to_error(&violation))?;
-        opening::check_extensions(&[], headers).map_err(|violation| to_error(&violation))?;
+        let offered = deflate::extensions::parse(deflate::extensions::fields(&request.headers)).unwrap_or_default();
+        let offered: Vec<&str> = offered.iter().map(|extension| extension.name.as_str()).collect();
+        opening::check_extensions(&offered, headers).map_err(|violation| to_error(&violation))?;
     }
     Ok(())
 }

@@ -122,8 +122,8 @@ impl IncomingRequest {
         if self.is_answered() {
             return Err(already_answered());
         }
-        handshake::accept(&self.head, &mut response, config.strict)?;
-        let (connection, starter) = Connection::placed(Role::Server, config, wake, placement);
+        let (_, deflate) = handshake::accept_with(&self.head, &mut response, config.strict, config.deflate.as_ref())?;
+        let (connection, starter) = Connection::negotiated(Role::Server, config, wake, placement, deflate);
         if let Err(Reply::Upgrade { starter, .. }) = self.take_reply()?.send(Reply::Upgrade { head: response, starter }) {
             starter.fail(Error::ConnectionReset(0));
         }

@@ -9,7 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::connection::Connection;
+use bytes::Bytes;
+
+use crate::connection::{Connection, SharedCompression};
 use crate::defaults;
 use crate::error::Error;
 use crate::frame;
@@ -116,9 +118,14 @@ impl Topics {
     }
 
     /// Sends one frame (`flags`: FIN, opcode) to every subscriber of `topic` but `except`. The
-    /// header is encoded once; the payload is appended to each write buffer.
+    /// header is encoded once; the payload is appended to each write buffer. RSV1 in `flags`
+    /// asks for compression: subscribers that negotiated permessage-deflate get it compressed
+    /// by their writers, once for all that reset their context per message (see
+    /// [`Connection::send_published`]).
     pub fn publish(&self, topic: &str, flags: u8, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
         check_topic(topic)?;
+        let compress = (flags & frame::FLAG_RSV1 != 0).then(|| SharedCompression::new(Bytes::copy_from_slice(payload)));
+        let flags = flags & !frame::FLAG_RSV1;
         let (header, header_len) = frame::header(flags, payload.len(), None);
         let mut inner = self.lock();
         let mut published = Published::default();
@@ -127,7 +134,7 @@ impl Topics {
                 if Some(*id) == except {
                     continue;
                 }
-                if connection.send_encoded(&header[..header_len], payload, defaults::PUBLISH_BACKLOG) {
+                if connection.send_published(&header[..header_len], payload, defaults::PUBLISH_BACKLOG, compress.as_ref()) {
                     published.delivered += 1;
                 } else {
                     published.dropped += 1;

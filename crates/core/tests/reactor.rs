@@ -85,6 +85,10 @@ async fn placed_pair(
     let head = ResponseHead::new(Version::HTTP_1_1, 200);
     let connection = incoming.upgrade_placed(head, config, wake, reactor.placement()).unwrap();
     let (ws, _) = client.await.unwrap().unwrap();
+    // The 101 is written before the socket is handed to the reactor: wait for that hand-over.
+    while !connection.arm_started() {
+        notify.notified().await;
+    }
     (server, connection, notify, ws)
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 use common::{bounded, next_request, waker};
 use futures_util::StreamExt;
 use poco_websocket_core::defaults;
+use poco_websocket_core::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
 use poco_websocket_core::http::{ResponseHead, Version};
 use poco_websocket_core::redis::{check_publish, RedisAdapter, RedisOptions, RedisState};
 use poco_websocket_core::server::{Server, ServerOptions};
@@ -26,6 +27,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const TEXT: u8 = FLAG_FIN | OP_TEXT;
 
 /// A redis-server child on `port`, killed when dropped.
 struct RedisServer {
@@ -113,7 +116,7 @@ async fn node(url: &str) -> Node {
 impl Node {
     /// What `wss.publish` does: local subscribers, then the other nodes.
     fn publish(&self, text: &str) {
-        assert_eq!(self.adapter.publish("room", false, text.as_bytes(), None).unwrap().delivered, 1);
+        assert_eq!(self.adapter.publish("room", TEXT, text.as_bytes(), None).unwrap().delivered, 1);
     }
 
     async fn next(&mut self) -> Message {
@@ -136,7 +139,7 @@ impl Node {
     async fn publish_until_received(&self, other: &mut Node, text: &str) -> String {
         loop {
             // Not to its own subscriber (socket 1): only the other node's counts here.
-            self.adapter.publish("room", false, text.as_bytes(), Some(1)).unwrap();
+            self.adapter.publish("room", TEXT, text.as_bytes(), Some(1)).unwrap();
             if let Ok(message) = tokio::time::timeout(Duration::from_millis(200), other.next_text()).await {
                 return message;
             }
@@ -165,13 +168,17 @@ async fn publishes_reach_the_other_node_and_the_own_subscriber_once() {
             assert_eq!(b.next_text().await, format!("a{i}"), "in publish order");
             assert_eq!(a.next_text().await, format!("a{i}"));
         }
-        b.adapter.publish("room", true, &[0, 255], None).unwrap();
+        b.adapter.publish("room", FLAG_FIN | OP_BINARY, &[0, 255], None).unwrap();
         assert_eq!(a.next().await, Message::Binary(vec![0, 255].into()));
         assert_eq!(b.next().await, Message::Binary(vec![0, 255].into()));
+        // Compression is asked for on every node; these peers did not negotiate it: plain text.
+        a.adapter.publish("room", TEXT | FLAG_RSV1, b"compress", None).unwrap();
+        assert_eq!(b.next_text().await, "compress");
+        assert_eq!(a.next_text().await, "compress");
         assert_quiet(&mut a).await;
         assert_quiet(&mut b).await;
-        assert_eq!(a.adapter.stats().sent, 100);
-        assert_eq!(b.adapter.stats().received, 100);
+        assert_eq!(a.adapter.stats().sent, 101);
+        assert_eq!(b.adapter.stats().received, 101);
         assert_eq!(a.adapter.stats().lost, 0);
     })
     .await;
@@ -215,9 +222,9 @@ async fn hostile_publishes_are_refused_and_garbage_is_ignored() {
     bounded(async {
         let mut a = node(&redis.url()).await;
         assert_eq!(a.state().await, RedisState::Up);
-        assert!(a.adapter.publish("", false, b"x", None).is_err(), "empty topic");
-        assert!(a.adapter.publish(&"t".repeat(defaults::MAX_TOPIC_LENGTH + 1), false, b"x", None).is_err());
-        let oversized = a.adapter.publish("room", true, &vec![0; defaults::MAX_REDIS_PAYLOAD + 1], None);
+        assert!(a.adapter.publish("", TEXT, b"x", None).is_err(), "empty topic");
+        assert!(a.adapter.publish(&"t".repeat(defaults::MAX_TOPIC_LENGTH + 1), TEXT, b"x", None).is_err());
+        let oversized = a.adapter.publish("room", FLAG_FIN | OP_BINARY, &vec![0; defaults::MAX_REDIS_PAYLOAD + 1], None);
         assert!(oversized.is_err(), "refused before the local delivery too");
         let error = check_publish("room", &vec![0; defaults::MAX_REDIS_PAYLOAD + 1]).unwrap_err();
         assert!(error.to_string().contains("at most"), "{error}");
@@ -231,7 +238,7 @@ async fn hostile_publishes_are_refused_and_garbage_is_ignored() {
             let _: i64 = redis::cmd("PUBLISH").arg("poco-ws:room").arg(bytes).query_async(&mut raw).await.unwrap();
         }
         // A well-formed message of a node that does not exist is delivered.
-        let stranger = poco_websocket_core::redis::wire::encode(&[9; 8], false, b"from a stranger");
+        let stranger = poco_websocket_core::redis::wire::encode(&[9; 8], false, false, b"from a stranger");
         let _: i64 = redis::cmd("PUBLISH").arg("poco-ws:room").arg(stranger).query_async(&mut raw).await.unwrap();
         assert_eq!(a.next_text().await, "from a stranger");
         assert_eq!(a.adapter.stats().malformed, 4);
@@ -251,7 +258,7 @@ async fn a_bad_url_is_refused_and_close_stops_the_adapter() {
         let mut a = node(&redis.url()).await;
         assert_eq!(a.state().await, RedisState::Up);
         a.adapter.close();
-        a.adapter.publish("room", false, b"after close", Some(1)).unwrap();
+        a.adapter.publish("room", TEXT, b"after close", Some(1)).unwrap();
         assert_eq!(a.adapter.stats().lost, 1);
         assert!(a.states.recv().await.is_none(), "the task ended and dropped its callback");
     })

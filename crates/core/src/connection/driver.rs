@@ -16,12 +16,14 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use super::compression;
 use super::inbound::End;
 use super::keepalive::{Due, Keepalive};
 use super::timer::Timer;
 use super::{lock, Lifecycle, Shared};
 use crate::decoder::Decoder;
 use crate::defaults;
+use crate::deflate::Compressor;
 use crate::error::{Error, ErrorCode};
 use crate::frame::{Frame, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_PING};
 use crate::protocol::Violation;
@@ -41,6 +43,8 @@ pub(crate) struct Driver<S, T> {
     shared: Arc<Shared>,
     stream: S,
     decoder: Decoder,
+    /// permessage-deflate: compresses the messages staged for it as they are written.
+    compressor: Option<Compressor>,
     /// A partial frame (or the bytes that came with the handshake).
     buf: BytesMut,
     /// Bytes `buf` must hold to complete the next frame.
@@ -76,10 +80,12 @@ enum Phase {
 impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
     pub(crate) fn new(shared: Arc<Shared>, stream: S, buffered: BytesMut, timer: T) -> Self {
         let role = shared.role;
+        let deflate = shared.deflate;
         let mut driver = Driver {
             shared,
             stream,
-            decoder: Decoder::new(role),
+            decoder: Decoder::with_inflater(role, deflate.map(|negotiated| negotiated.decompressor())),
+            compressor: deflate.map(|negotiated| negotiated.compressor()),
             buf: BytesMut::new(),
             needed: 0,
             keepalive: Keepalive::new(Instant::now()),
@@ -123,7 +129,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
                     }
                 }
                 let shared = &self.shared;
-                let chunk = lock(&shared.outbound).take(shared.role, shared.settings.write_limit());
+                let (staged, mut chunk) = lock(&shared.outbound).take(shared.role, shared.settings.write_limit());
+                if !staged.is_empty() {
+                    let compressor = self.compressor.as_mut().expect("messages are staged only with deflate negotiated");
+                    let negotiated = shared.deflate.as_ref().expect("messages are staged only with deflate negotiated");
+                    match compression::assemble(staged, chunk, compressor, negotiated) {
+                        Ok(assembled) => chunk = assembled,
+                        Err(error) => {
+                            self.on_write_error(io::Error::other(error.to_string()));
+                            return true;
+                        }
+                    }
+                }
                 if chunk.is_empty() {
                     return progress;
                 }

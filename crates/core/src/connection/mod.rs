@@ -23,14 +23,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::defaults;
+use crate::deflate::{DeflateOptions, Params};
 use crate::error::{Error, ErrorCode};
-use crate::frame::{Frame, FLAG_FIN, OPCODE_MASK, OP_CLOSE};
+use crate::frame::{Frame, FLAG_FIN, FLAG_RSV1, OPCODE_MASK, OP_CLOSE};
 use crate::protocol::{Role, Violation};
 use crate::socket::SocketHandle;
 use crate::transport::SharedTcp;
 #[cfg(unix)]
 use crate::reactor::{Adoption, ReactorHandle, TcpSource};
 
+pub use self::compression::{Negotiated, SharedCompression};
 use self::driver::Driver;
 use self::timer::TokioTimer;
 use self::inbound::{End, Front, Inbound};
@@ -39,6 +41,7 @@ pub use self::lifecycle::Lifecycle;
 use self::outbound::Outbound;
 use self::settings::Settings;
 
+mod compression;
 pub(crate) mod driver;
 mod inbound;
 mod keepalive;
@@ -79,6 +82,9 @@ pub struct ConnectionConfig {
     pub max_backpressure: usize,
     /// Message mode: the runtime answers each PING with a PONG (ws's `autoPong`).
     pub auto_pong: bool,
+    /// Message mode: permessage-deflate (RFC 7692) offered by a client or accepted by a server
+    /// with these options (`None`: not at all). Used by the handshake; fixed after it.
+    pub deflate: Option<DeflateOptions>,
 }
 
 impl Default for ConnectionConfig {
@@ -94,6 +100,7 @@ impl Default for ConnectionConfig {
             idle_timeout: Duration::ZERO,
             max_backpressure: 0,
             auto_pong: true,
+            deflate: None,
         }
     }
 }
@@ -145,6 +152,8 @@ pub(crate) struct Shared {
     direct: AtomicBool,
     /// Bytes read from the socket but not yet decoded into frames (for `available()`).
     undecoded: AtomicUsize,
+    /// permessage-deflate, when the handshake negotiated it.
+    deflate: Option<Negotiated>,
     /// Where a plain TCP connection runs once started: the JS thread's reactor, or (`None`) the
     /// runtime threads.
     #[cfg(unix)]
@@ -186,8 +195,21 @@ impl Connection {
 
     /// [`with_config`](Self::with_config) with where the connection runs once started.
     pub fn placed(role: Role, config: ConnectionConfig, wake: Wake, placement: Placement) -> (Connection, Starter) {
+        Connection::negotiated(role, config, wake, placement, None)
+    }
+
+    /// [`placed`](Self::placed) for a handshake that negotiated permessage-deflate with
+    /// `params` (and `config.deflate`'s options).
+    pub fn negotiated(
+        role: Role,
+        config: ConnectionConfig,
+        wake: Wake,
+        placement: Placement,
+        deflate: Option<Params>,
+    ) -> (Connection, Starter) {
         #[cfg(not(unix))]
         let _ = placement;
+        let deflate = deflate.zip(config.deflate).map(|(params, options)| Negotiated::new(role, params, options));
         let shared = Arc::new(Shared {
             role,
             settings: Settings::new(config),
@@ -203,6 +225,7 @@ impl Connection {
             started: AtomicBool::new(false),
             direct: AtomicBool::new(false),
             undecoded: AtomicUsize::new(0),
+            deflate,
             #[cfg(unix)]
             home: placement.reactor,
         });
@@ -215,6 +238,21 @@ impl Connection {
 
     pub fn config(&self) -> ConnectionConfig {
         self.shared.settings.config()
+    }
+
+    /// The extensions in use, as the `Sec-WebSocket-Extensions` value of the handshake's
+    /// response (empty: none).
+    pub fn extensions(&self) -> String {
+        self.shared.deflate.map(|negotiated| negotiated.extensions()).unwrap_or_default()
+    }
+
+    /// The names of the extensions in use, comma-separated (ws's `extensions`; empty: none).
+    pub fn extension_names(&self) -> &'static str {
+        if self.shared.deflate.is_some() {
+            crate::deflate::EXTENSION_NAME
+        } else {
+            ""
+        }
     }
 
     /// Applies to frames parsed from now on.
@@ -392,8 +430,9 @@ impl Connection {
 
     /// The message API's sends (ws semantics), several at once: one lock, one reservation. A data
     /// frame after a `fin: false` one goes out as a CONTINUATION (§5.4), and no data frame follows
-    /// our CLOSE (§5.5.1). Stops at the first frame that cannot be sent; returns how many were
-    /// sent and the bytes then buffered.
+    /// our CLOSE (§5.5.1). RSV1 in `flags` asks for the message to be compressed when
+    /// permessage-deflate was negotiated (it is dropped otherwise). Stops at the first frame that
+    /// cannot be sent; returns how many were sent and the bytes then buffered.
     pub fn send_messages(&self, frames: &[(u8, &[u8])]) -> (usize, Result<usize, Error>) {
         if let Err(error) = self.check_open() {
             return (0, Err(error));
@@ -412,9 +451,17 @@ impl Connection {
                     break;
                 }
             };
-            let (next, was_empty) = shared.push(&mut outbound, flags, payload);
-            shared.apply(next, &mut outbound);
-            kick |= was_empty;
+            let flags = match &shared.deflate {
+                Some(negotiated) => negotiated.compress_flags(flags, payload.len()),
+                None => flags & !FLAG_RSV1,
+            };
+            if flags & FLAG_RSV1 != 0 {
+                kick |= outbound.stage(flags, Bytes::copy_from_slice(payload), None);
+            } else {
+                let (next, was_empty) = shared.push(&mut outbound, flags, payload);
+                shared.apply(next, &mut outbound);
+                kick |= was_empty;
+            }
             sent += 1;
         }
         let buffered = outbound.buffered();
@@ -432,6 +479,14 @@ impl Connection {
     /// subscriber owing more than `backlog` bytes (its `max_backpressure` when set, then it is
     /// dropped as for a send) does not get it: false, counted by the caller.
     pub fn send_encoded(&self, header: &[u8], payload: &[u8], backlog: usize) -> bool {
+        self.send_published(header, payload, backlog, None)
+    }
+
+    /// [`send_encoded`](Self::send_encoded) for a publish that asks for compression (`compress`:
+    /// the message, shared by every subscriber): where this socket negotiated permessage-deflate
+    /// it is compressed by the writer, once for every subscriber that resets its context per
+    /// message, or by this socket's own compressor otherwise; elsewhere the encoded frame goes.
+    pub fn send_published(&self, header: &[u8], payload: &[u8], backlog: usize, compress: Option<&Arc<SharedCompression>>) -> bool {
         if self.check_open().is_err() || self.shared.role != Role::Server {
             return false;
         }
@@ -449,7 +504,17 @@ impl Connection {
             }
             return false;
         }
-        let queued = outbound.push_encoded(header, payload);
+        let compressed = match (compress, &shared.deflate) {
+            (Some(message), Some(negotiated)) if negotiated.compress_flags(header[0] | FLAG_RSV1, payload.len()) & FLAG_RSV1 != 0 => {
+                let once = negotiated.resets_per_message().then(|| message.clone());
+                Some((header[0] | FLAG_RSV1, message.payload().clone(), once))
+            }
+            _ => None,
+        };
+        let queued = match compressed {
+            Some((flags, payload, once)) => outbound.takes_publish().then(|| outbound.stage(flags, payload, once)),
+            None => outbound.push_encoded(header, payload),
+        };
         drop(outbound);
         if queued == Some(true) {
             shared.kick();
@@ -660,8 +725,9 @@ impl Starter {
     /// [`start`](Self::start) for TCP: the driver and the socket-option calls share one
     /// descriptor.
     pub fn start_tcp(self, stream: TcpStream, buffered: BytesMut) {
+        // Compression is the runtime's work, never the JS thread's: deflate stays off the reactor.
         #[cfg(unix)]
-        if let Some(reactor) = self.shared.home.clone() {
+        if let Some(reactor) = self.shared.home.clone().filter(|_| self.shared.deflate.is_none()) {
             match stream.into_std() {
                 Ok(std) => {
                     let stream = Arc::new(mio::net::TcpStream::from_std(std));

@@ -9,6 +9,9 @@ use std::io::IoSlice;
 
 use bytes::{Bytes, BytesMut};
 
+use std::sync::Arc;
+
+use super::compression::{SharedCompression, Staged};
 use super::lifecycle::{Lifecycle, Next};
 use crate::error::Error;
 use crate::frame::{self, FLAG_FIN, OPCODE_MASK, OP_CLOSE, OP_CONTINUATION, OP_PONG};
@@ -18,6 +21,11 @@ use crate::socket::SocketHandle;
 pub(super) struct Outbound {
     /// Encoded frames waiting for the writer (taken whole by it: an idle connection holds none).
     buf: BytesMut,
+    /// permessage-deflate: messages waiting to be compressed by the writer, each after the
+    /// frames queued before it (`buf` then holds what was queued after the last one).
+    staged: Vec<Staged>,
+    /// Payload bytes of `staged`, headers counted.
+    staged_bytes: usize,
     /// Bytes the writer has taken and not finished writing.
     in_flight: usize,
     pub(super) lifecycle: Lifecycle,
@@ -44,6 +52,8 @@ impl Outbound {
     pub(super) fn new() -> Self {
         Outbound {
             buf: BytesMut::new(),
+            staged: Vec::new(),
+            staged_bytes: 0,
             in_flight: 0,
             lifecycle: Lifecycle::Open,
             error: None,
@@ -59,7 +69,12 @@ impl Outbound {
 
     /// Bytes accepted and not yet written (frame headers included).
     pub(super) fn buffered(&self) -> usize {
-        self.buf.len() + self.in_flight
+        self.buf.len() + self.staged_bytes + self.in_flight
+    }
+
+    /// Nothing queued or being written: the writer must be woken for what comes.
+    fn idle(&self) -> bool {
+        self.buf.is_empty() && self.staged.is_empty() && self.in_flight == 0
     }
 
     /// What the peer owes us reading: buffered bytes plus the PONGs held back.
@@ -70,6 +85,8 @@ impl Outbound {
     /// The peer is dropped: nothing queued for it goes out.
     pub(super) fn discard(&mut self) {
         self.buf = BytesMut::new();
+        self.staged = Vec::new();
+        self.staged_bytes = 0;
         self.pending_pong = None;
         self.owed = 0;
     }
@@ -116,7 +133,7 @@ impl Outbound {
     /// key (§5.3). Returns what a queued CLOSE asks of the transport. `true` in the second value
     /// when the buffer was empty (the writer must be woken).
     pub(super) fn push(&mut self, role: Role, flags: u8, payload: &[u8]) -> (Next, bool) {
-        let was_empty = self.buf.is_empty() && self.in_flight == 0;
+        let was_empty = self.idle();
         let mask = (role == Role::Client).then(frame::new_mask);
         frame::encode(flags, payload, mask, &mut self.buf);
         let next = if flags & OPCODE_MASK == OP_CLOSE { self.lifecycle.on_close_sent() } else { Next::Stay };
@@ -127,7 +144,7 @@ impl Outbound {
     /// caller's memory when nothing is queued before it; only what the socket did not take is
     /// copied into the buffer (uWebSockets does the same for uncorked large sends).
     pub(super) fn push_direct(&mut self, flags: u8, payload: &[u8], socket: &SocketHandle) -> (Next, bool) {
-        let idle = self.buf.is_empty() && self.in_flight == 0 && self.pending_pong.is_none();
+        let idle = self.idle() && self.pending_pong.is_none();
         if !idle || self.finishing || self.send_shut || self.error.is_some() || flags & OPCODE_MASK >= OP_CLOSE {
             return self.push(Role::Server, flags, payload);
         }
@@ -147,14 +164,30 @@ impl Outbound {
     /// the middle of a fragmented message (it would be cut in two, §5.4) or may not send data any
     /// more. `Some(was_empty)` when appended.
     pub(super) fn push_encoded(&mut self, header: &[u8], payload: &[u8]) -> Option<bool> {
-        if self.sending_fragments || !self.lifecycle.may_send_data() || self.check_sendable().is_err() {
+        if !self.takes_publish() {
             return None;
         }
-        let was_empty = self.buf.is_empty() && self.in_flight == 0;
+        let was_empty = self.idle();
         self.buf.reserve(header.len() + payload.len());
         self.buf.extend_from_slice(header);
         self.buf.extend_from_slice(payload);
         Some(was_empty)
+    }
+
+    /// A data message the writer compresses (RFC 7692 §7.2.1) before it goes out, in its place
+    /// after what is queued now. `true` when the writer must be woken.
+    pub(super) fn stage(&mut self, flags: u8, payload: Bytes, shared: Option<Arc<SharedCompression>>) -> bool {
+        let was_empty = self.idle();
+        let before = std::mem::take(&mut self.buf);
+        self.staged_bytes += payload.len() + frame::MAX_HEADER_LEN;
+        self.staged.push(Staged { before, flags, payload, shared });
+        was_empty
+    }
+
+    /// Whether a publish may be appended now: not inside a fragmented message of ours (it would
+    /// be cut in two, §5.4), and data may still be sent.
+    pub(super) fn takes_publish(&self) -> bool {
+        !self.sending_fragments && self.lifecycle.may_send_data() && self.check_sendable().is_ok()
     }
 
     /// The message API's first header byte for a data frame: a fragment after the first one of a
@@ -187,16 +220,18 @@ impl Outbound {
         self.push(role, FLAG_FIN | OP_PONG, &payload).1
     }
 
-    /// What the writer writes next; the owed PONG joins it once there is room.
-    pub(super) fn take(&mut self, role: Role, limit: usize) -> BytesMut {
+    /// What the writer writes next: the messages to compress first (with the frames before
+    /// each), then the frames after them; the owed PONG joins once there is room.
+    pub(super) fn take(&mut self, role: Role, limit: usize) -> (Vec<Staged>, BytesMut) {
         if self.pending_pong.is_some() && !self.over(limit) {
             let payload = self.pending_pong.take().expect("a PONG is owed");
             self.push(role, FLAG_FIN | OP_PONG, &payload);
             self.owed = 0;
         }
         let chunk = std::mem::take(&mut self.buf);
-        self.in_flight = chunk.len();
-        chunk
+        let staged = std::mem::take(&mut self.staged);
+        self.in_flight = chunk.len() + std::mem::take(&mut self.staged_bytes);
+        (staged, chunk)
     }
 
     /// The writer finished writing what it took.
@@ -205,6 +240,6 @@ impl Outbound {
     }
 
     pub(super) fn has_pending(&self) -> bool {
-        !self.buf.is_empty() || (self.pending_pong.is_some() && !self.finishing)
+        !self.buf.is_empty() || !self.staged.is_empty() || (self.pending_pong.is_some() && !self.finishing)
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::ConnectionConfig;
 use crate::decoder::Policy;
 use crate::defaults;
+use crate::deflate::DeflateOptions;
 use crate::protocol::fragmentation::MessageLimits;
 
 pub(super) struct Settings {
@@ -28,6 +29,8 @@ pub(super) struct Settings {
     write_limit: AtomicUsize,
     max_backpressure: AtomicUsize,
     auto_pong: AtomicBool,
+    /// Fixed at the handshake: what permessage-deflate was offered or accepted with.
+    deflate: Option<DeflateOptions>,
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -59,6 +62,7 @@ impl Settings {
             write_limit: AtomicUsize::new(defaults::OUTBOUND_HIGH_WATER),
             max_backpressure: AtomicUsize::new(0),
             auto_pong: AtomicBool::new(true),
+            deflate: config.deflate,
         };
         settings.set_config(config);
         settings
@@ -76,9 +80,11 @@ impl Settings {
             idle_timeout: Duration::from_millis(self.idle_timeout_ms.load(Relaxed)),
             max_backpressure: self.max_backpressure(),
             auto_pong: self.auto_pong(),
+            deflate: self.deflate,
         }
     }
 
+    /// Everything but `deflate`, which the handshake has already used.
     pub(super) fn set_config(&self, config: ConnectionConfig) {
         self.strict.store(config.strict, Relaxed);
         self.max_payload.store(config.max_payload_size, Relaxed);

@@ -45,6 +45,12 @@ impl CompressorSettings {
         }
     }
 
+    /// ws's rule (`lib/sender.js`): with context takeover every message is compressed (it also
+    /// primes the window for the next); without it, only those of `threshold` bytes or more.
+    pub fn should_compress(&self, payload_len: usize) -> bool {
+        !self.no_context_takeover || payload_len >= self.threshold
+    }
+
     /// The zlib-rs configuration, clamped to what it accepts so a bad value cannot panic
     /// (`DeflateOptions::validate` reports bad values to the user).
     fn zlib_config(&self) -> DeflateConfig {
@@ -111,10 +117,9 @@ impl Compressor {
         &self.settings
     }
 
-    /// ws's rule (`lib/sender.js`): with context takeover every message is compressed (it also
-    /// primes the window for the next); without it, only those of `threshold` bytes or more.
+    /// [`CompressorSettings::should_compress`].
     pub fn should_compress(&self, payload_len: usize) -> bool {
-        !self.settings.no_context_takeover || payload_len >= self.settings.threshold
+        self.settings.should_compress(payload_len)
     }
 
     /// Compresses one whole message into a new buffer; see [`Compressor::compress_into`].

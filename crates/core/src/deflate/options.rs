@@ -23,7 +23,7 @@ pub enum WindowBits {
 }
 
 /// Per-socket permessage-deflate settings; [`Default`] is ws's default.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeflateOptions {
     /// Client: `Some(true)` offers it (the server must not keep its context). Server:
     /// `Some(true)` always resets its compressor and says so; `Some(false)` declines offers that

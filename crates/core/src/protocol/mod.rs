@@ -7,6 +7,7 @@
 //! RSV bits or otherwise need Poco's raw frame semantics.
 
 pub mod close;
+pub mod compression;
 pub mod control;
 pub mod fragmentation;
 pub mod framing;
@@ -58,14 +59,26 @@ pub enum Violation {
     MessageTooBig { size: u64, limit: u64 },
     /// §10.4: a message of more fragments than allowed.
     TooManyFragments { limit: u64 },
+    /// RFC 7692 §6.1: RSV1 ("Per-Message Compressed") on a control frame.
+    CompressedControl,
+    /// RFC 7692 §6.1: RSV1 on a continuation frame (only a message's first frame carries it).
+    CompressedContinuation,
+    /// RFC 7692 §7.2.2: a compressed message that is not a valid DEFLATE stream (1007, as ws).
+    InvalidCompressedData(String),
+    /// RFC 7692 §7.2.2: a compressed message that inflates past the message size limit,
+    /// stopped while inflating (the decompression bomb of the hostile-input matrix).
+    InflatedTooBig { limit: u64 },
 }
 
 impl Violation {
     /// The status code of the CLOSE that fails the connection (§7.4.1).
     pub fn close_code(&self) -> u16 {
         match self {
-            Violation::InvalidText | Violation::InvalidCloseReason => 1007,
-            Violation::PayloadTooBig { .. } | Violation::MessageTooBig { .. } | Violation::TooManyFragments { .. } => 1009,
+            Violation::InvalidText | Violation::InvalidCloseReason | Violation::InvalidCompressedData(_) => 1007,
+            Violation::PayloadTooBig { .. }
+            | Violation::MessageTooBig { .. }
+            | Violation::TooManyFragments { .. }
+            | Violation::InflatedTooBig { .. } => 1009,
             _ => 1002,
         }
     }
@@ -95,6 +108,12 @@ impl fmt::Display for Violation {
                 write!(f, "Message of {size} bytes exceeds the limit of {limit} bytes")
             }
             Violation::TooManyFragments { limit } => write!(f, "Message of more than {limit} fragments"),
+            Violation::CompressedControl => write!(f, "RSV1 set on a control frame (RFC 7692 §6.1)"),
+            Violation::CompressedContinuation => write!(f, "RSV1 set on a continuation frame (RFC 7692 §6.1)"),
+            Violation::InvalidCompressedData(reason) => write!(f, "Invalid compressed data: {reason} (RFC 7692 §7.2.2)"),
+            Violation::InflatedTooBig { limit } => {
+                write!(f, "Decompressed message exceeds the limit of {limit} bytes")
+            }
         }
     }
 }

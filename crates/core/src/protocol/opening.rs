@@ -39,6 +39,9 @@ pub enum OpeningViolation {
     UnofferedProtocol(String),
     /// §4.1 client check 5: the server answered with an extension the client did not offer.
     UnofferedExtension(String),
+    /// RFC 7692 §5 (server side, permessage-deflate enabled): a malformed
+    /// |Sec-WebSocket-Extensions| field, or no offer the server can accept.
+    Extensions(String),
 }
 
 impl fmt::Display for OpeningViolation {
@@ -58,6 +61,7 @@ impl fmt::Display for OpeningViolation {
             OpeningViolation::UnofferedProtocol(protocol) => {
                 write!(f, "Server sent a subprotocol that was not offered: '{protocol}' (RFC 6455 §4.1)")
             }
+            OpeningViolation::Extensions(reason) => write!(f, "{reason} (RFC 7692 §5)"),
             OpeningViolation::UnofferedExtension(extension) => {
                 write!(f, "Server sent an extension that was not offered: '{extension}' (RFC 6455 §4.1)")
             }

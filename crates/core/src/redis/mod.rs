@@ -30,7 +30,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::defaults;
 use crate::error::Error;
-use crate::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
+use crate::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
 use crate::topics::{check_topic, Published, Topics};
 use wire::NodeId;
 
@@ -176,14 +176,15 @@ impl RedisAdapter {
     }
 
     /// A publish everywhere: checked ([`check_publish`]), delivered to the local subscribers of
-    /// `topic` but `except`, and queued for the other nodes without waiting. What cannot be
-    /// queued (Redis down or not connected yet, the queue full, the adapter stopped) is counted
-    /// as lost.
-    pub fn publish(&self, topic: &str, binary: bool, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
+    /// `topic` but `except` as [`Topics::publish`] delivers it (`flags`: FIN, RSV1 to compress,
+    /// the opcode), and queued for the other nodes without waiting. What cannot be queued (Redis
+    /// down or not connected yet, the queue full, the adapter stopped) is counted as lost.
+    pub fn publish(&self, topic: &str, flags: u8, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
         check_publish(topic, payload)?;
-        let flags = FLAG_FIN | if binary { OP_BINARY } else { OP_TEXT };
         let published = self.link.topics.publish(topic, flags, payload, except)?;
-        let item = Outgoing { channel: wire::channel(&self.link.prefix, topic), body: wire::encode(&self.link.node, binary, payload) };
+        let (binary, compress) = (flags & 0x0f == OP_BINARY, flags & FLAG_RSV1 != 0);
+        let body = wire::encode(&self.link.node, binary, compress, payload);
+        let item = Outgoing { channel: wire::channel(&self.link.prefix, topic), body };
         if *self.stop.borrow() || !self.link.up.load(Ordering::Acquire) || !self.link.queue.push(item) {
             self.link.counters.lost.fetch_add(1, Ordering::Relaxed);
         }
@@ -344,7 +345,8 @@ fn deliver(link: &Link, channel: &str, bytes: &[u8]) {
     if message.origin == link.node {
         return;
     }
-    let flags = FLAG_FIN | if message.binary { OP_BINARY } else { OP_TEXT };
+    let compress = if message.compress { FLAG_RSV1 } else { 0 };
+    let flags = FLAG_FIN | compress | if message.binary { OP_BINARY } else { OP_TEXT };
     if link.topics.publish(topic, flags, message.payload, None).is_ok() {
         link.counters.received.fetch_add(1, Ordering::Relaxed);
     }

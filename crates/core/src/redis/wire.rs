@@ -5,7 +5,7 @@
 //! | --- | --- | --- |
 //! | 0 | 1 | [`VERSION`] (1) |
 //! | 1 | 8 | the origin node's id ([`NodeId`]), random per server |
-//! | 9 | 1 | flags: [`FLAG_BINARY`] (bit 0) for a binary message, else text; other bits 0 |
+//! | 9 | 1 | flags: [`FLAG_BINARY`] (bit 0) for a binary message, else text; [`FLAG_COMPRESS`] (bit 1): compress for subscribers that negotiated permessage-deflate; other bits 0 |
 //! | 10 | rest | the WebSocket message's payload |
 //!
 //! A message of another version, with unknown flags, shorter than the header, or text that is
@@ -16,6 +16,7 @@ use crate::topics::check_topic;
 
 pub const VERSION: u8 = 1;
 pub const FLAG_BINARY: u8 = 1;
+pub const FLAG_COMPRESS: u8 = 2;
 pub const HEADER_LEN: usize = 10;
 
 /// A server's id on Redis: a node skips the messages it published itself (it delivered them
@@ -27,21 +28,22 @@ pub type NodeId = [u8; 8];
 pub struct Message<'a> {
     pub origin: NodeId,
     pub binary: bool,
+    pub compress: bool,
     pub payload: &'a [u8],
 }
 
-pub fn encode(origin: &NodeId, binary: bool, payload: &[u8]) -> Vec<u8> {
+pub fn encode(origin: &NodeId, binary: bool, compress: bool, payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(HEADER_LEN + payload.len());
     bytes.push(VERSION);
     bytes.extend_from_slice(origin);
-    bytes.push(if binary { FLAG_BINARY } else { 0 });
+    bytes.push(if binary { FLAG_BINARY } else { 0 } | if compress { FLAG_COMPRESS } else { 0 });
     bytes.extend_from_slice(payload);
     bytes
 }
 
 /// `None` for a malformed message.
 pub fn decode(bytes: &[u8]) -> Option<Message<'_>> {
-    if bytes.len() < HEADER_LEN || bytes[0] != VERSION || bytes[9] & !FLAG_BINARY != 0 {
+    if bytes.len() < HEADER_LEN || bytes[0] != VERSION || bytes[9] & !(FLAG_BINARY | FLAG_COMPRESS) != 0 {
         return None;
     }
     let payload = &bytes[HEADER_LEN..];
@@ -49,7 +51,8 @@ pub fn decode(bytes: &[u8]) -> Option<Message<'_>> {
     if payload.len() > defaults::MAX_REDIS_PAYLOAD || (!binary && simdutf8::basic::from_utf8(payload).is_err()) {
         return None;
     }
-    Some(Message { origin: bytes[1..9].try_into().ok()?, binary, payload })
+    let compress = bytes[9] & FLAG_COMPRESS != 0;
+    Some(Message { origin: bytes[1..9].try_into().ok()?, binary, compress, payload })
 }
 
 /// The channel of `topic`.
@@ -83,10 +86,11 @@ mod tests {
     #[test]
     fn round_trip() {
         let node = [1, 2, 3, 4, 5, 6, 7, 8];
-        let bytes = encode(&node, true, b"\xff\x00");
+        let bytes = encode(&node, true, false, b"\xff\x00");
         assert_eq!(bytes.len(), HEADER_LEN + 2);
-        assert_eq!(decode(&bytes), Some(Message { origin: node, binary: true, payload: b"\xff\x00" }));
-        assert_eq!(decode(&encode(&node, false, b"hi")).map(|m| m.binary), Some(false));
+        assert_eq!(decode(&bytes), Some(Message { origin: node, binary: true, compress: false, payload: b"\xff\x00" }));
+        let text = encode(&node, false, true, b"hi");
+        assert_eq!(decode(&text).map(|m| (m.binary, m.compress)), Some((false, true)));
     }
 
     #[test]
@@ -94,13 +98,13 @@ mod tests {
         let node = [0; 8];
         assert_eq!(decode(b"garbage"), None);
         assert_eq!(decode(b""), None);
-        let mut bytes = encode(&node, false, b"x");
+        let mut bytes = encode(&node, false, false, b"x");
         bytes[0] = 2;
         assert_eq!(decode(&bytes), None, "another version");
-        let mut bytes = encode(&node, false, b"x");
+        let mut bytes = encode(&node, false, false, b"x");
         bytes[9] = 0x80;
         assert_eq!(decode(&bytes), None, "unknown flag");
-        assert_eq!(decode(&encode(&node, false, b"\xff")), None, "text that is not UTF-8");
+        assert_eq!(decode(&encode(&node, false, false, b"\xff")), None, "text that is not UTF-8");
     }
 
     #[test]

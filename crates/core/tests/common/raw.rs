@@ -26,6 +26,11 @@ pub struct RawClient {
 
 /// Our server (default options) upgrades a raw client's request with `config`.
 pub async fn server_with_raw_client(config: ConnectionConfig) -> RawClient {
+    server_with_raw_client_offering(config, &[]).await.0
+}
+
+/// [`server_with_raw_client`] with extra request fields (an extension offer); also returns the 101.
+pub async fn server_with_raw_client_offering(config: ConnectionConfig, extra: &[(&str, &str)]) -> (RawClient, ResponseHead) {
     let (server_wake, server_notify) = waker();
     let server = Server::bind("127.0.0.1", 0, ServerOptions::default(), server_wake).await.expect("bind");
     let mut raw = TcpStream::connect(server.local_addr()).await.unwrap();
@@ -37,6 +42,7 @@ pub async fn server_with_raw_client(config: ConnectionConfig) -> RawClient {
         ("Sec-WebSocket-Key", RFC_KEY),
         ("Sec-WebSocket-Version", "13"),
     ];
+    let fields: Vec<(&str, &str)> = fields.iter().chain(extra).copied().collect();
     raw.write_all(&request("GET", "/chat", Version::HTTP_1_1, &fields).encode()).await.unwrap();
 
     let mut incoming = next_request(&server, &server_notify).await;
@@ -47,5 +53,5 @@ pub async fn server_with_raw_client(config: ConnectionConfig) -> RawClient {
     let response = read_response_head(&mut raw, &mut buf, HeadLimits::default()).await.expect("101");
     assert_eq!(response.status, 101);
     assert_eq!(response.headers.get("Sec-WebSocket-Accept"), Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
-    RawClient { server, connection, notify, raw, buf }
+    (RawClient { server, connection, notify, raw, buf }, response)
 }
