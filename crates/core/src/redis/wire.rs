@@ -5,8 +5,11 @@
 //! | --- | --- | --- |
 //! | 0 | 1 | [`VERSION`] (1) |
 //! | 1 | 8 | the origin node's id ([`NodeId`]), random per server |
-//! | 9 | 1 | flags: [`FLAG_BINARY`] (bit 0) for a binary message, else text; [`FLAG_COMPRESS`] (bit 1): compress for subscribers that negotiated permessage-deflate; other bits 0 |
+//! | 9 | 1 | flags: [`FLAG_BINARY`] (bit 0), else text; [`FLAG_COMPRESS`] (bit 1); others 0 |
 //! | 10 | rest | the WebSocket message's payload |
+//!
+//! With [`FLAG_COMPRESS`] the publisher asked for compression: each node compresses for its
+//! subscribers that negotiated permessage-deflate.
 //!
 //! A message of another version, with unknown flags, shorter than the header, or text that is
 //! not UTF-8 is malformed: the receiving node ignores (and counts) it.
