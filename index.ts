@@ -41,7 +41,8 @@ export {
 export { BINARY_TYPES, type BinaryData, type BinaryType } from './src/binaryType'
 export { CloseEvent, ErrorEvent, Event, MessageEvent, type EventListener } from './src/EventTarget'
 export { createWebSocketStream } from './src/createWebSocketStream'
-export type { PublishData, PublishOptions } from './src/topics'
+export type { PublishData, PublishOptions, RedisOptions, RedisState, RedisStats } from './src/topics'
+export { MAX_REDIS_PAYLOAD, REDIS_PREFIX } from './src/topics'
 export type { PerMessageDeflate, PerMessageDeflateOptions } from './src/perMessageDeflate'
 export {
   WebSocketServer,

@@ -2,9 +2,10 @@
 // loopback port with a generated configuration, and stopped by the test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+
+import { freePort, waitUntilListening } from './ports'
 
 export const tinyproxyInstalled = spawnSync('tinyproxy', ['-v']).status === 0
 
@@ -20,30 +21,6 @@ export interface RunningProxy {
   /** tinyproxy's log so far. */
   log(): string
   stop(): Promise<void>
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-async function waitUntilListening(port: number, child: ChildProcess, deadline: number): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`tinyproxy exited with ${child.exitCode}`)
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.on('error', () => resolve(false))
-    })
-    if (up) return
-    if (Date.now() > deadline) throw new Error('tinyproxy did not start listening within 5 s')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 export async function startTinyproxy(options: ProxyOptions): Promise<RunningProxy> {
@@ -66,7 +43,7 @@ export async function startTinyproxy(options: ProxyOptions): Promise<RunningProx
   const child = spawn('tinyproxy', ['-d', '-c', configFile], { stdio: 'ignore' })
   const kill = (): boolean => child.kill('SIGKILL')
   process.once('exit', kill)
-  await waitUntilListening(port, child, Date.now() + 5000)
+  await waitUntilListening(port, child, 'tinyproxy')
   return {
     port,
     log: () => {

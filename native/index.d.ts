@@ -91,6 +91,22 @@ export declare class NativePump {
   unref(): void
 }
 
+export declare class NativeRedis {
+  /** Starts connecting to `url` in the background; throws for an unusable URL or prefix. */
+  constructor(topics: NativeTopics, url: string, prefix: string, onState: (arg0: string, arg1?: string | undefined | null) => void)
+  /**
+   * Publishes to the local subscribers of `topic` but socket `except`, and to every other
+   * node's (`compress` where they negotiated permessage-deflate); throws for a bad topic or a
+   * payload over `MAX_REDIS_PAYLOAD`.
+   */
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): PublishResult
+  /** This server's id on Redis (hex). */
+  get nodeId(): string
+  stats(): RedisCounters
+  /** Stops the adapter: its connections close and its callback is released. */
+  close(): void
+}
+
 export declare class NativeServer {
   get id(): number
   port(): number
@@ -388,6 +404,9 @@ export declare function listen(pump: NativePump, listener: NativeListener, confi
 /** RFC 6455 §5.5: the largest payload of a PING, PONG or CLOSE. */
 export declare const MAX_CONTROL_PAYLOAD: number
 
+/** The largest message a publish through Redis may carry, in bytes. */
+export declare const MAX_REDIS_PAYLOAD: number
+
 export declare function messageDefaults(): MessageDefaults
 
 /** Defaults of the message API that the TypeScript layer applies (from the core's table). */
@@ -412,7 +431,7 @@ export interface NativeErrorInfo {
 /** A received CLOSE's code (1005 when none, §7.1.5) and reason. */
 export declare function parseClose(payload: Uint8Array): CloseInfo
 
-/** What one publish did. */
+/** What one publish did (to the local subscribers). */
 export interface PublishResult {
   delivered: number
   /** Subscribers too far behind (or closing) to take it. */
@@ -444,6 +463,21 @@ export declare const RECORD_FIELDS: number
  * may proceed, a writer may have drained), its input ended in order, or it failed.
  */
 export declare const RECORD_WAKE: number
+
+/** Channels are this prefix and the topic, unless the server's `redis.prefix` says otherwise. */
+export declare const REDIS_PREFIX: string
+
+/** The adapter's counters since it started. */
+export interface RedisCounters {
+  /** Publishes Redis accepted. */
+  sent: number
+  /** Publishes the other nodes missed: Redis was down, or the queue to it full. */
+  lost: number
+  /** Messages of other nodes delivered here. */
+  received: number
+  /** Messages on this prefix that no node wrote, ignored. */
+  malformed: number
+}
 
 /** The response head of a handshake, flat for the boundary. */
 export interface ResponseInfo {

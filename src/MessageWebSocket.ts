@@ -500,7 +500,10 @@ export class MessageWebSocket extends EventEmitter {
     return this.getTopics()
   }
 
-  /** Sends to every subscriber of `topic` but this socket; true when at least one got it. */
+  /**
+   * Sends to every subscriber of `topic` but this socket; true when at least one subscriber of
+   * this server got it. With the server's `redis` option, the other nodes' subscribers get it too.
+   */
   publish(topic: string, data: PublishData, options?: PublishOptions): boolean {
     this.topicSocket()
     return this.topics!.publish(topic, data, options, this._id)

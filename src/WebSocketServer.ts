@@ -15,7 +15,7 @@ import { abortHandshake, bridge, canTakeOver, checkUpgrade, extraFields, switchi
 import { SecureServerSocket } from './SecureServerSocket'
 import { ServerSocket } from './ServerSocket'
 import { SocketAddress } from './SocketAddress'
-import { Topics, type PublishData, type PublishOptions } from './topics'
+import { Topics, type PublishData, type PublishOptions, type RedisOptions, type RedisState, type RedisStats } from './topics'
 import { WebSocket } from './WebSocket'
 
 /**
@@ -86,9 +86,17 @@ export interface WebSocketServerOptions extends MessageSocketOptions {
   /**
    * Listen with SO_REUSEPORT, so that several processes (or worker threads) serve one port and
    * the kernel spreads the connections (Linux, the BSDs, macOS). Where the OS has none the
-   * server fails to listen (an `error` event). Topics stay per process. Default false.
+   * server fails to listen (an `error` event). Topics stay per process unless `redis` joins
+   * them. Default false.
    */
   reusePort?: boolean
+  /**
+   * Joins this server's topics with those of every server using the same Redis (and prefix):
+   * a URL (`'redis://127.0.0.1:6379'`) or `{ url, prefix }`. Publishes reach the subscribers on
+   * every node; the connection's state is reported by `'redis'` events, never `'error'`. See
+   * README, "Several processes and machines: Redis". Default: none (topics stay local).
+   */
+  redis?: string | RedisOptions
   /** HTTP limits and timeouts of the underlying server. */
   params?: HTTPServerParams
   /** Serve wss:// with this server `Context` (certificate chain and key). */
@@ -128,6 +136,7 @@ export class WebSocketServer extends EventEmitter {
     this.host = options.host ?? '0.0.0.0'
     const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true].filter(Boolean).length
     if (modes > 1) throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified')
+    if (options.redis) this.topics.useRedis(options.redis, (state, cause) => this.emit('redis', state, cause))
     if (options.server || options.noServer) {
       if (options.server) this.attachTo(options.server, callback)
       return
@@ -193,6 +202,7 @@ export class WebSocketServer extends EventEmitter {
     if (callback) this.once('close', () => callback())
     if (this.state === 'closing') return
     this.state = 'closing'
+    this.topics.close()
     if (!this.server) {
       this.detach?.()
       this.detach = null
@@ -207,7 +217,9 @@ export class WebSocketServer extends EventEmitter {
 
   /**
    * Sends to every subscriber of `topic` (uWS's `app.publish`, Bun's `server.publish`): one
-   * native call; the frame is encoded once. True when at least one subscriber got it.
+   * native call; the frame is encoded once. True when at least one subscriber of this server got
+   * it. With `redis`, every other node's subscribers get it too (a payload over
+   * `MAX_REDIS_PAYLOAD` bytes then throws `InvalidArgumentException`, as a bad topic does).
    */
   publish(topic: string, data: PublishData, options?: PublishOptions): boolean {
     return this.topics.publish(topic, data, options)
@@ -221,6 +233,11 @@ export class WebSocketServer extends EventEmitter {
   /** Publishes missed by subscribers too far behind to take them, since the server started. */
   get droppedPublishes(): number {
     return this.topics.native.dropped
+  }
+
+  /** The Redis adapter's id and counters (what was sent, lost, received, ignored); null without `redis`. */
+  get redisStats(): RedisStats | null {
+    return this.topics.redisStats()
   }
 
   /** Closing is complete: `close` listeners (and a waiting `close(callback)`) run. */
@@ -405,6 +422,11 @@ export interface WebSocketServerEvents {
   error: [error: Error]
   /** The 101's lines, before they go out; fields pushed are sent. */
   headers: [headers: string[], request: UpgradeRequest]
+  /**
+   * With `redis`: the adapter connected and subscribed ('up'), or lost Redis ('down', with the
+   * cause; it reconnects by itself). Reported once per change.
+   */
+  redis: [state: RedisState, cause?: Error]
   /**
    * An upgrade request Node's server read (`server`, `noServer`) broke the protocol: with a
    * listener, the application answers on `socket` (ws's event; none on the server's own port).

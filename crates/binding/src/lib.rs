@@ -18,6 +18,7 @@ mod payload;
 mod pump;
 #[cfg(unix)]
 mod reactor;
+mod redis;
 mod server;
 mod socket;
 mod tls;

@@ -6,22 +6,28 @@ use std::sync::Arc;
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use poco_websocket_core::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
-use poco_websocket_core::topics::Topics;
+use poco_websocket_core::topics::{Published, Topics};
 
 use crate::errors::{to_js, JsError};
 use crate::socket::NativeWebSocket;
 
 #[napi]
 pub struct NativeTopics {
-    topics: Arc<Topics>,
+    pub(crate) topics: Arc<Topics>,
 }
 
-/// What one publish did.
+/// What one publish did (to the local subscribers).
 #[napi(object)]
 pub struct PublishResult {
     pub delivered: u32,
     /// Subscribers too far behind (or closing) to take it.
     pub dropped: u32,
+}
+
+impl From<Published> for PublishResult {
+    fn from(published: Published) -> Self {
+        PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 }
+    }
 }
 
 #[napi]
@@ -80,9 +86,13 @@ impl NativeTopics {
         except: Option<u32>,
         compress: Option<bool>,
     ) -> Result<PublishResult, JsError> {
-        let compress = if compress == Some(true) { FLAG_RSV1 } else { 0 };
-        let flags = FLAG_FIN | compress | if binary { OP_BINARY } else { OP_TEXT };
-        let published = self.topics.publish(&topic, flags, &payload, except).map_err(to_js)?;
-        Ok(PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 })
+        let flags = message_flags(binary, compress);
+        self.topics.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
     }
+}
+
+/// A publish's frame flags: one whole text or binary message, RSV1 asking for compression.
+pub(crate) fn message_flags(binary: bool, compress: Option<bool>) -> u8 {
+    let compress = if compress == Some(true) { FLAG_RSV1 } else { 0 };
+    FLAG_FIN | compress | if binary { OP_BINARY } else { OP_TEXT }
 }

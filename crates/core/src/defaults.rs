@@ -98,3 +98,20 @@ pub const PUBLISH_BACKLOG: usize = 16 * 1024 * 1024;
 /// socket's writer writes from it); a smaller one is copied into each write buffer, which costs
 /// less than keeping a shared piece.
 pub const SHARED_FRAME_MIN: usize = 256;
+
+/// Redis adapter: channels are this prefix followed by the topic name.
+pub const REDIS_PREFIX: &str = "poco-ws:";
+/// Redis adapter: the largest payload a publish sends to Redis (over it the publish throws).
+/// Redis's own pub/sub output buffer limit for a subscriber is 32 MiB (8 MiB for 60 s): a
+/// bound well under it keeps one publish from disconnecting every subscribing node.
+pub const MAX_REDIS_PAYLOAD: usize = 1024 * 1024;
+/// Redis adapter: publishes waiting for the publisher task may hold at most this many bytes;
+/// one that does not fit is counted as lost for the other nodes (local delivery is unaffected).
+pub const REDIS_QUEUE_BYTES: usize = 16 * 1024 * 1024;
+/// Redis adapter: the first wait before reconnecting; it doubles up to [`REDIS_RECONNECT_MAX`].
+pub const REDIS_RECONNECT_MIN: Duration = Duration::from_millis(50);
+pub const REDIS_RECONNECT_MAX: Duration = Duration::from_secs(2);
+/// Redis adapter: how long one connection attempt (TCP and handshake) may take.
+pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Redis adapter: the most publishes sent in one pipeline (one round trip).
+pub const REDIS_PIPELINE: usize = 256;

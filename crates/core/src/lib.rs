@@ -25,6 +25,7 @@ pub mod listener;
 pub mod protocol;
 #[cfg(unix)]
 pub mod reactor;
+pub mod redis;
 pub mod proxy;
 pub mod server;
 pub mod socket;
