@@ -500,9 +500,11 @@ impl Connection {
     /// context per message, with this socket's own compressor otherwise).
     pub fn send_published(&self, publication: &Publication<'_>, backlog: usize) -> bool {
         let Publication { header, payload, whole, compress } = *publication;
-        if self.check_open().is_err() || self.shared.role != Role::Server {
+        if self.shared.role != Role::Server {
             return false;
         }
+        // One lock per subscriber (a publish touches thousands): a closed socket is refused by
+        // `takes_publish` under it.
         let shared = &self.shared;
         let mut outbound = lock(&shared.outbound);
         let configured = shared.settings.max_backpressure();
