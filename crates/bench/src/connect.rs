@@ -81,8 +81,8 @@ pub async fn connect(addr: &str, upgrade: &Upgrade) -> io::Result<Upgraded> {
 }
 
 /// Sends one message (a complete client frame whose payload is `size` bytes) and waits for its echo.
-async fn echo_once(conn: &mut Upgraded, message: &[u8], size: usize) -> io::Result<()> {
-    let mut counter = frame::EchoCounter::new(size);
+async fn echo_once(conn: &mut Upgraded, message: &[u8], size: Option<usize>) -> io::Result<()> {
+    let mut counter = size.map_or_else(frame::EchoCounter::any_length, frame::EchoCounter::new);
     let leftover = std::mem::take(&mut conn.leftover);
     let mut done = counter.feed(&leftover)?;
     conn.stream.write_all(message).await?;
@@ -103,7 +103,8 @@ async fn echo_once(conn: &mut Upgraded, message: &[u8], size: usize) -> io::Resu
 #[derive(Clone)]
 pub struct FirstEcho {
     pub frame: Arc<Vec<u8>>,
-    pub size: usize,
+    /// The echo's payload length (`None`: any, for a compressed echo).
+    pub size: Option<usize>,
 }
 
 /// Opens `count` upgraded connections, at most `concurrency` handshakes (and first echoes) at a time.

@@ -10,6 +10,8 @@
 //! poco-ws-bench latency    --port P [--size 32] [--duration 2] [--warmup 0.5]
 //! poco-ws-bench idle       --port P [--connections 10000] [--concurrency 128] [--hold 300]
 //!                          [--echo-bytes 0]   (echo one message of that size per connection first)
+//!                          [--deflate-offer O]  (offer permessage-deflate with that value; the first
+//!                                                echo, of --echo-bytes or 1024, is compressed text)
 //! poco-ws-bench handshakes --port P [--workers 8] [--duration 2] [--warmup 0.5]
 //! poco-ws-bench fanout     --port P [--subscribers 10000] [--size 32] [--depth 32] [--duration 2]
 //!                          [--warmup 0.5] [--server-pid N] [--concurrency 128]
@@ -362,10 +364,20 @@ async fn idle(args: &Args) -> Result<String, Failure> {
     let count: usize = args.get("connections", 10_000)?;
     let concurrency: usize = args.get("concurrency", 128)?;
     let hold = args.secs("hold", 300.0)?;
-    let echo_bytes: usize = args.get("echo-bytes", 0)?;
-    let first_echo = (echo_bytes > 0).then(|| FirstEcho { frame: Arc::new(frame::binary_frame(echo_bytes)), size: echo_bytes });
+    let mut echo_bytes: usize = args.get("echo-bytes", 0)?;
+    let offer: String = args.get("deflate-offer", String::new())?;
+    let (first_echo, upgrade) = if offer.is_empty() {
+        let first_echo = (echo_bytes > 0).then(|| FirstEcho { frame: Arc::new(frame::binary_frame(echo_bytes)), size: Some(echo_bytes) });
+        (first_echo, Upgrade::default())
+    } else {
+        // Compression state is allocated on first use: one compressed message each way makes it so.
+        echo_bytes = echo_bytes.max(1024);
+        let compressed = deflate::compress_message(&deflate::compressible_text(echo_bytes));
+        let frame = frame::client_frame_with(frame::FIN | frame::RSV1 | frame::OP_TEXT, &compressed);
+        (Some(FirstEcho { frame: Arc::new(frame), size: None }), Upgrade { extensions: Some(offer), ..Upgrade::default() })
+    };
     let t0 = Instant::now();
-    let streams = connect_many(&addr, count, concurrency, &Upgrade::default(), first_echo).await?;
+    let streams = connect_many(&addr, count, concurrency, &upgrade, first_echo).await?;
     println!(
         "{{\"mode\":\"idle\",\"ready\":true,\"connections\":{},\"echo_bytes\":{echo_bytes},\"seconds\":{:.3}}}",
         streams.len(),

@@ -239,3 +239,17 @@ async fn without_an_offer_sends_go_uncompressed() {
     })
     .await;
 }
+
+/// §7.1.1: without context takeover nothing carries over to the next message, so the inflater's
+/// state is released at the end of each one (an idle socket holds none); with it, it is kept.
+#[test]
+fn without_context_takeover_the_inflater_is_released_after_each_message() {
+    for (no_context_takeover, kept) in [(true, false), (false, true)] {
+        let mut decompressor = Decompressor::new(Direction { window_bits: 15, no_context_takeover });
+        let mut out = Vec::new();
+        decompressor.decompress_fragment(&HELLO, true, 1 << 20, &mut out).unwrap();
+        assert_eq!(out, b"Hello");
+        let state = format!("{decompressor:?}");
+        assert!(state.contains(&format!("allocated: {kept}")), "{state}");
+    }
+}

@@ -135,9 +135,16 @@ impl Compressor {
     pub fn compress_into(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), DeflateError> {
         let settings = self.settings;
         match &mut self.engine {
-            Engine::Dedicated(deflate) => {
-                let deflate = deflate.get_or_insert_with(|| Deflate::new_with_config(settings.zlib_config()));
-                compress_message(deflate, &settings, payload, out)
+            Engine::Dedicated(slot) => {
+                let deflate = slot.get_or_insert_with(|| Deflate::new_with_config(settings.zlib_config()));
+                let result = compress_message(deflate, &settings, payload, out);
+                // Under no context takeover nothing carries over to the next message (§7.1.1):
+                // the zlib state (about 260 KiB at the defaults) is released, so an idle socket
+                // holds none; the next message allocates it again.
+                if settings.no_context_takeover {
+                    *slot = None;
+                }
+                result
             }
             Engine::Shared => SHARED.with(|pool| {
                 let mut pool = pool.borrow_mut();

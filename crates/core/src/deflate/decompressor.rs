@@ -4,6 +4,8 @@
 //! than one byte past the limit, so a bomb costs at most `limit + 1` bytes of output, never its
 //! declared or total size.
 
+use std::cell::RefCell;
+
 use zlib_rs::{Inflate, InflateError, InflateFlush, Status};
 
 use super::buffer::append_with;
@@ -15,6 +17,15 @@ use crate::protocol::Role;
 
 /// The least `out` grows by; beyond it, by its own length (doubling), never past the limit.
 const MIN_OUTPUT_GROWTH: usize = 16 * 1024;
+/// Reset inflaters kept per thread for the next message of a socket without context takeover.
+const SPARE_INFLATERS: usize = 4;
+
+thread_local! {
+    /// Inflaters released at the end of a message (no context takeover), reset: taken again by
+    /// the next message on this thread, so that a busy socket does not allocate one per message
+    /// and an idle one holds none.
+    static SPARE: RefCell<Vec<Inflate>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Inflates the messages one connection receives. The zlib state is allocated on first use.
 ///
@@ -92,9 +103,20 @@ impl Decompressor {
             self.ended = false;
             self.produced = 0;
         } else if fin {
-            // ws makes a new inflater after a final block; under no context takeover zlib's
-            // window must forget this message (§7.1.1).
-            if self.ended || self.no_context_takeover {
+            // Under no context takeover nothing carries over to the next message (§7.1.1): the
+            // state and its window are released, so an idle socket holds none. ws makes a new
+            // inflater after a final block; the reset does the same.
+            if self.no_context_takeover {
+                if let Some(mut inflate) = self.inflate.take() {
+                    inflate.reset(false);
+                    let _ = SPARE.try_with(|spare| {
+                        let mut spare = spare.borrow_mut();
+                        if spare.len() < SPARE_INFLATERS {
+                            spare.push(inflate);
+                        }
+                    });
+                }
+            } else if self.ended {
                 if let Some(inflate) = &mut self.inflate {
                     inflate.reset(false);
                 }
@@ -106,7 +128,10 @@ impl Decompressor {
     }
 
     fn inflate_bytes(&mut self, mut input: &[u8], limit: usize, out: &mut Vec<u8>) -> Result<(), DeflateError> {
-        let inflate = self.inflate.get_or_insert_with(|| Inflate::new(false, MAX_WINDOW_BITS));
+        let inflate = self.inflate.get_or_insert_with(|| {
+            let spare = SPARE.try_with(|spare| spare.borrow_mut().pop()).ok().flatten();
+            spare.unwrap_or_else(|| Inflate::new(false, MAX_WINDOW_BITS))
+        });
         // After a final block zlib reads no more; ws (through Node's zlib) drops the rest of the
         // message, the appended trailer included, and so does this.
         while !self.ended {
