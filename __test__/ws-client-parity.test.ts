@@ -501,3 +501,27 @@ test('terminate(): CLOSING at once and close later; a Blob still being read fail
   }
   await stop()
 })
+
+test("a 101 with extensions the client cannot use fails with ws's messages, with and without a deflate offer", async (t) => {
+  const { keyOf } = await import('./helpers')
+  const cases = [
+    ['foo', false],
+    ['foo;=', true],
+    ['permessage-deflate; client_max_window_bits=7', true],
+    ['foo', true],
+  ] as const
+  for (const [extensions, perMessageDeflate] of cases) {
+    const fake = await fakeServer((head, socket) => {
+      const accept = WebSocket.computeAccept(keyOf(head))
+      socket.end(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Extensions: ${extensions}\r\n\r\n`)
+    })
+    const messages: string[] = []
+    const url = `ws://127.0.0.1:${fake.port}`
+    for (const open of [() => new WS(url, { perMessageDeflate }), () => new MessageWebSocket(url, { perMessageDeflate })]) {
+      const [error] = (await once(open() as WS, 'error')) as [Error]
+      messages.push(error.message)
+    }
+    t.is(messages[1], messages[0], `${extensions} (deflate offered: ${perMessageDeflate})`)
+    fake.close()
+  }
+})

@@ -747,7 +747,7 @@ export class MessageWebSocket extends EventEmitter {
       }
       if (status === 0 || upgraded) {
         // No answer, or a 101 the core refused: the core's error, with ws's message.
-        this.failHandshake(withWsMessage(failure, offered, response))
+        this.failHandshake(withWsMessage(failure, offered, response, options.perMessageDeflate !== false))
         return
       }
       const location = response.get('Location', '')
@@ -1062,14 +1062,19 @@ function hasField(response: HTTPResponse, name: string): boolean {
 /**
  * A handshake failure from the core, its class and code kept, with the message ws gives for the
  * same failure (ws's client checks: the Upgrade field, the accept key, the subprotocol, the
- * handshake timeout). Other failures keep the core's message.
+ * extensions, the handshake timeout). Other failures keep the core's message.
  */
-function withWsMessage(error: unknown, offered: string[], response: HTTPResponse): unknown {
+function withWsMessage(error: unknown, offered: string[], response: HTTPResponse, offeredDeflate: boolean): unknown {
   if (!(error instanceof Exception)) return error
   let message: string | undefined
   if (error instanceof TimeoutException) message = 'Opening handshake has timed out'
   else if (/\bUpgrade: websocket\b/.test(error.message)) message = 'Invalid Upgrade header'
   else if (/\bSec-WebSocket-Accept\b/.test(error.message)) message = 'Invalid Sec-WebSocket-Accept header'
+  else if (/^(Invalid Sec-WebSocket-Extensions header|Invalid permessage-deflate parameter|Unsupported permessage-deflate response)/.test(error.message)) {
+    message = 'Invalid Sec-WebSocket-Extensions header'
+  } else if (/extension that was not offered|which was not offered/.test(error.message)) {
+    message = offeredDeflate ? 'Server indicated an extension that was not requested' : 'Server sent a Sec-WebSocket-Extensions header but no extension was requested'
+  }
   else if (/\bsubprotocol\b/.test(error.message) && response.has('Sec-WebSocket-Protocol')) {
     message = offered.length === 0 ? 'Server sent a subprotocol but none was requested' : 'Server sent an invalid subprotocol'
   }

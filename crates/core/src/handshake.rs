@@ -239,6 +239,9 @@ pub fn verify_response(request: &RequestHead, response: &ResponseHead, key: &str
     if strict {
         let offered = opening::parse_protocols(&request.headers).unwrap_or_default();
         opening::check_selected_protocol(&offered, headers).map_err(|violation| to_error(&violation))?;
+        // RFC 6455 §9.1: the field's grammar first, then the names in it.
+        deflate::extensions::parse(deflate::extensions::fields(headers))
+            .map_err(|error| Error::websocket(ErrorCode::HandshakeAccept, error.to_string()))?;
         let offered = deflate::extensions::parse(deflate::extensions::fields(&request.headers)).unwrap_or_default();
         let offered: Vec<&str> = offered.iter().map(|extension| extension.name.as_str()).collect();
         opening::check_extensions(&offered, headers).map_err(|violation| to_error(&violation))?;
