@@ -10,7 +10,7 @@
 //   --only <regex>     run only the measurements whose id matches (case-insensitive), ids like
 //                      echo:pinned:ws:64x1KiB  echo:unpinned:bun:1x32B  latency:pinned:poco-frame
 //                      echo:pinned:uws-shared:64x1KiB-deflate  client:ws:64x64KiB  idle:uws
-//                      idle-after-echo:bun  handshakes:poco-message  fanout:uws:1KiB
+//                      idle-after-echo:bun  idle-deflate:poco-message-shared  handshakes:poco-message  fanout:uws:1KiB
 //   --runs <n>         runs per figure (median reported; default 3, --quick 1)
 //   --duration <s>     measurement window per echo/latency/client/handshake/fan-out figure (1.5)
 //   --warmup <s>       warmup before each window (default 0.5)
@@ -273,6 +273,14 @@ const DEFLATE_VARIANTS = [
   { name: 'uws-shared', server: 'uws', env: { DEFLATE: 'SHARED_COMPRESSOR' }, label: 'uWebSockets.js (SHARED_COMPRESSOR)' },
   { name: 'bun', server: 'bun', env: { DEFLATE: '1' }, label: 'Bun (perMessageDeflate: true)' },
   { name: 'poco-message', server: 'poco-message', env: { DEFLATE: '1' }, label: 'ours, message API (perMessageDeflate, threshold 0)' },
+]
+// Idle with permessage-deflate: each connection exchanges one compressed 1 KiB text, then idles.
+const IDLE_DEFLATE_VARIANTS = [
+  { name: 'ws-takeover', server: 'ws', env: { DEFLATE: '1' }, offer: 'permessage-deflate; client_max_window_bits', label: 'ws + bufferutil, context takeover' },
+  { name: 'ws-no-takeover', server: 'ws', env: { DEFLATE: '1' }, offer: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', label: 'ws + bufferutil, no context takeover' },
+  { name: 'poco-message-takeover', server: 'poco-message', env: { DEFLATE: '1' }, offer: 'permessage-deflate; client_max_window_bits', label: 'ours, context takeover' },
+  { name: 'poco-message-no-takeover', server: 'poco-message', env: { DEFLATE: '1' }, offer: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', label: 'ours, no context takeover' },
+  { name: 'poco-message-shared', server: 'poco-message', env: { DEFLATE: 'shared' }, offer: 'permessage-deflate; client_no_context_takeover', label: 'ours, shared compressor' },
 ]
 // Fan-out: bench/servers/fanout/<name>.js, one publisher and opts.subscribers subscribers.
 const FANOUT_SERVERS = ['ws', 'uws', 'bun', 'poco-message'].map((name) => ({ ...serverNamed(name), script: `servers/fanout/${name}.js` }))
@@ -576,6 +584,40 @@ async function idleSection(ctx, { prefix, echoBytes = 0 }) {
   }
 }
 
+/** RSS per idle connection once each exchanged one compressed message, per deflate variant. */
+async function idleDeflateSection(ctx) {
+  if (!IDLE_DEFLATE_VARIANTS.some((v) => wanted(`idle-deflate:${v.name}`))) return
+  checkFds(opts.idle, 'idle-deflate')
+  for (let run = 0; run < opts.runs; run++) {
+    for (const variant of rotate(IDLE_DEFLATE_VARIANTS, run)) {
+      const key = `idle-deflate:${variant.name}`
+      if (!wanted(key)) continue
+      log(`idle RSS with deflate ${variant.name}, ${opts.idle} connections (run ${run + 1}/${opts.runs})`)
+      let srv = null
+      let idle = null
+      try {
+        srv = await startServer(serverNamed(variant.server), ctx, null, { env: variant.env, fds: fdsFor(opts.idle) })
+        if (srv.unavailable) {
+          record(key, srv)
+          continue
+        }
+        await sleep(500)
+        const before = vmRssKiB(srv.pid)
+        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, '--echo-bytes', 1024, '--deflate-offer', variant.offer, '--hold', 180], { fds: fdsFor(opts.idle) })
+        await waitJson(idle, (v) => v.ready, 150_000, 'poco-ws-bench idle')
+        await sleep(opts.idleSettle * 1000)
+        record(key, { perConnBytes: ((vmRssKiB(srv.pid) - before) * 1024) / opts.idle })
+      } catch (error) {
+        log(`  ${key}: ${error.message}`)
+        record(key, error)
+      } finally {
+        if (idle) await stop(idle)
+        if (srv?.child) await stop(srv.child)
+      }
+    }
+  }
+}
+
 /** permessage-deflate: 64 connections echoing a compressed 1 KiB text, pinned. */
 async function deflateSection(ctx) {
   const w = DEFLATE_WORKLOAD
@@ -797,6 +839,18 @@ function idleTable(prefix) {
   return table(['Server', 'KiB per connection', 'RSS before (MiB)', `RSS with ${int(opts.idle)} (MiB)`, ...VS_HEADER, 'spread'], rows)
 }
 
+function idleDeflateTable() {
+  const rows = []
+  for (const variant of IDLE_DEFLATE_VARIANTS) {
+    const key = `idle-deflate:${variant.name}`
+    if (!results.has(key)) continue
+    const c = cell(key, (v) => v.perConnBytes)
+    rows.push([variant.label, show(c, (x) => fixed(x / 1024, 1)), pct(c)])
+  }
+  if (rows.length === 0) return null
+  return table(['Server', 'KiB per connection', 'spread'], rows)
+}
+
 function handshakeTable() {
   const refs = references((name) => `handshakes:${name}`)
   const rows = []
@@ -862,6 +916,7 @@ function report(v, loadStart, loadEnd, seconds) {
     ['Client throughput (each client against poco-ws-bench serve; client on CPU 0, server on CPU 1)', clientTable()],
     [`Server RSS per idle connection (${int(opts.idle)} connections)`, idleTable('idle')],
     [`Server RSS per connection after traffic (${int(opts.idle)} connections, each echoed one ${ECHOED_BYTES / 1024} KiB message, then idle)`, idleTable('idle-after-echo')],
+    [`Server RSS per idle connection with permessage-deflate (${int(opts.idle)} connections, each exchanged one compressed 1 KiB text)`, idleDeflateTable()],
     ['Handshakes per second (connect, upgrade, CLOSE, server closes TCP; 8 concurrent loops, pinned)', handshakeTable()],
     [`Fan-out (1 publisher, ${int(opts.subscribers)} subscribers, topic 'bench', ${FANOUT_DEPTH} messages in flight; pinned)`, fanoutTable()],
     ['Unavailable figures', unavailableNotes()],
@@ -941,6 +996,7 @@ async function main() {
   await clientSection(ctx)
   await idleSection(ctx, { prefix: 'idle' })
   await idleSection(ctx, { prefix: 'idle-after-echo', echoBytes: ECHOED_BYTES })
+  await idleDeflateSection(ctx)
   await handshakeSection(ctx)
   await fanoutSection(ctx)
   const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ')

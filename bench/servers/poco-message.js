@@ -4,8 +4,9 @@
 // PORT (0 = any; the orchestrator always passes a free port); prints
 // {"ready":true,"server":"poco-message","port":P,"pid":N} once listening.
 // Runtime options of the addon (e.g. POCO_WS_THREADS) come through the environment unchanged.
-// DEFLATE=1 asks for permessage-deflate on every message ({ threshold: 0 }); a server that does
-// not know the option ignores it, and the load generator then reports the row unavailable.
+// DEFLATE=1 asks for permessage-deflate on every message ({ threshold: 0 }); DEFLATE=shared uses
+// the shared compressor ({ sharedCompressor: true }); a server that does not know the option
+// ignores it, and the load generator then reports the row unavailable.
 'use strict'
 const lib = require('../../dist/index.js')
 
@@ -17,6 +18,7 @@ if (typeof lib.WebSocketServer !== 'function') {
 const port = Number(process.env.PORT || 0)
 const options = { port, host: '127.0.0.1', maxPayload: 4 * 1024 * 1024 }
 if (process.env.DEFLATE === '1') options.perMessageDeflate = { threshold: 0 }
+if (process.env.DEFLATE === 'shared') options.perMessageDeflate = { threshold: 0, sharedCompressor: true }
 const wss = new lib.WebSocketServer(options)
 wss.on('connection', (ws) => {
   ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }))
