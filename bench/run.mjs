@@ -11,6 +11,7 @@
 //                      echo:pinned:ws:64x1KiB  echo:unpinned:bun:1x32B  latency:pinned:poco-frame
 //                      echo:pinned:uws-shared:64x1KiB-deflate  client:ws:64x64KiB  idle:uws
 //                      idle-after-echo:bun  idle-deflate:poco-message-shared  handshakes:poco-message  fanout:uws:1KiB
+//                      redis:redis  redis:ipc
 //   --runs <n>         runs per figure (median reported; default 3, --quick 1)
 //   --duration <s>     measurement window per echo/latency/client/handshake/fan-out figure (1.5)
 //   --warmup <s>       warmup before each window (default 0.5)
@@ -618,6 +619,32 @@ async function idleDeflateSection(ctx) {
   }
 }
 
+/**
+ * Across two server processes: bench/redis-fanout.mjs, node A publishing, node B's subscribers
+ * receiving, through the Redis adapter and a local relay for comparison (needs redis-server).
+ */
+async function redisSection() {
+  const transports = ['redis', 'ipc'].filter((t) => wanted(`redis:${t}`))
+  if (transports.length === 0) return
+  for (let run = 0; run < opts.runs; run++) {
+    for (const transport of rotate(transports, run)) {
+      const key = `redis:${transport}`
+      log(`across processes, ${transport} (run ${run + 1}/${opts.runs})`)
+      const messages = opts.quick ? 20_000 : 100_000
+      const child = launch(process.execPath, [join(BENCH, 'redis-fanout.mjs'), '--transport', transport, '--messages', messages, '--subscribers', 2])
+      try {
+        const r = await waitJson(child, (v) => v.transport === transport, 180_000, 'bench/redis-fanout.mjs')
+        record(key, { msgs: r.throughput.perSecond, p50: r.latency.p50, p99: r.latency.p99, missed: r.throughput.missed + r.latency.missed })
+      } catch (error) {
+        log(`  ${key}: ${error.message}`)
+        record(key, { unavailable: error.message })
+      } finally {
+        await stop(child)
+      }
+    }
+  }
+}
+
 /** permessage-deflate: 64 connections echoing a compressed 1 KiB text, pinned. */
 async function deflateSection(ctx) {
   const w = DEFLATE_WORKLOAD
@@ -851,6 +878,18 @@ function idleDeflateTable() {
   return table(['Server', 'KiB per connection', 'spread'], rows)
 }
 
+function redisTable() {
+  const rows = []
+  for (const [transport, label] of [['redis', 'Redis adapter (A → redis-server → B\'s core)'], ['ipc', 'local relay (A → Unix socket → B\'s JS → publish)']]) {
+    const key = `redis:${transport}`
+    if (!results.has(key)) continue
+    const c = cell(key, (v) => v.msgs)
+    rows.push([label, show(c, int), show(cell(key, (v) => v.p50), (x) => fixed(x, 2)), show(cell(key, (v) => v.p99), (x) => fixed(x, 2)), show(cell(key, (v) => v.missed), int), pct(c)])
+  }
+  if (rows.length === 0) return null
+  return table(['Transport', 'deliveries/s', 'p50 ms', 'p99 ms', 'missed', 'spread'], rows)
+}
+
 function handshakeTable() {
   const refs = references((name) => `handshakes:${name}`)
   const rows = []
@@ -919,6 +958,7 @@ function report(v, loadStart, loadEnd, seconds) {
     [`Server RSS per idle connection with permessage-deflate (${int(opts.idle)} connections, each exchanged one compressed 1 KiB text)`, idleDeflateTable()],
     ['Handshakes per second (connect, upgrade, CLOSE, server closes TCP; 8 concurrent loops, pinned)', handshakeTable()],
     [`Fan-out (1 publisher, ${int(opts.subscribers)} subscribers, topic 'bench', ${FANOUT_DEPTH} messages in flight; pinned)`, fanoutTable()],
+    ['Across two server processes (node A publishes 64 B messages, 2 subscribers on node B; latency publish → receive at 5,000/s; unpinned)', redisTable()],
     ['Unavailable figures', unavailableNotes()],
   ].filter(([, t]) => t)
   const kind = opts.quick ? 'quick run (--quick: 1 run per figure, short windows; smoke test, not for comparison)' : `${opts.runs} runs per figure, median`
@@ -999,6 +1039,7 @@ async function main() {
   await idleDeflateSection(ctx)
   await handshakeSection(ctx)
   await fanoutSection(ctx)
+  await redisSection()
   const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ')
   const md = report(v, loadStart, loadEnd, (Date.now() - started) / 1000)
   mkdirSync(dirname(opts.out), { recursive: true })
