@@ -33,7 +33,7 @@ use crate::protocol::Violation;
 /// Rounds of work in one poll before the driver yields to the other tasks of its thread.
 const ROUNDS_PER_POLL: usize = 32;
 /// Most buffers handed to one vectored write.
-const MAX_WRITE_SLICES: usize = 64;
+const MAX_WRITE_SLICES: usize = 16;
 /// Spare room under which the thread's read buffer is replaced by a fresh one.
 const SLAB_LOW: usize = 16 * 1024;
 
@@ -139,9 +139,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
                     }
                 }
             }
-            let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
-            let count = self.chunks.iter().zip(slices.iter_mut()).map(|(chunk, slice)| *slice = IoSlice::new(chunk)).count();
-            match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count]) {
+            let written = match self.chunks.len() {
+                // The common case (no shared or compressed pieces): a plain write.
+                1 => Pin::new(&mut self.stream).poll_write(cx, &self.chunks[0]),
+                _ => {
+                    let mut slices = [IoSlice::new(&[]); MAX_WRITE_SLICES];
+                    let count = self.chunks.iter().zip(slices.iter_mut()).map(|(chunk, slice)| *slice = IoSlice::new(chunk)).count();
+                    Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count])
+                }
+            };
+            match written {
                 Poll::Ready(Ok(0)) => self.on_write_error(io::ErrorKind::WriteZero.into()),
                 Poll::Ready(Ok(n)) => {
                     self.consume(n);
