@@ -277,11 +277,11 @@ const DEFLATE_VARIANTS = [
 ]
 // Idle with permessage-deflate: each connection exchanges one compressed 1 KiB text, then idles.
 const IDLE_DEFLATE_VARIANTS = [
-  { name: 'ws-takeover', server: 'ws', env: { DEFLATE: '1' }, offer: 'permessage-deflate; client_max_window_bits', label: 'ws + bufferutil, context takeover' },
-  { name: 'ws-no-takeover', server: 'ws', env: { DEFLATE: '1' }, offer: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', label: 'ws + bufferutil, no context takeover' },
-  { name: 'poco-message-takeover', server: 'poco-message', env: { DEFLATE: '1' }, offer: 'permessage-deflate; client_max_window_bits', label: 'ours, context takeover' },
-  { name: 'poco-message-no-takeover', server: 'poco-message', env: { DEFLATE: '1' }, offer: 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', label: 'ours, no context takeover' },
-  { name: 'poco-message-shared', server: 'poco-message', env: { DEFLATE: 'shared' }, offer: 'permessage-deflate; client_no_context_takeover', label: 'ours, shared compressor' },
+  { name: 'ws-takeover', server: 'ws', env: { DEFLATE: '1' }, args: ['--echo-bytes', 1024, '--deflate-offer', 'permessage-deflate; client_max_window_bits'], label: 'ws + bufferutil, context takeover' },
+  { name: 'ws-no-takeover', server: 'ws', env: { DEFLATE: '1' }, args: ['--echo-bytes', 1024, '--deflate-offer', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'], label: 'ws + bufferutil, no context takeover' },
+  { name: 'poco-message-takeover', server: 'poco-message', env: { DEFLATE: '1' }, args: ['--echo-bytes', 1024, '--deflate-offer', 'permessage-deflate; client_max_window_bits'], label: 'ours, context takeover' },
+  { name: 'poco-message-no-takeover', server: 'poco-message', env: { DEFLATE: '1' }, args: ['--echo-bytes', 1024, '--deflate-offer', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover'], label: 'ours, no context takeover' },
+  { name: 'poco-message-shared', server: 'poco-message', env: { DEFLATE: 'shared' }, args: ['--echo-bytes', 1024, '--deflate-offer', 'permessage-deflate; client_no_context_takeover'], label: 'ours, shared compressor' },
 ]
 // Fan-out: bench/servers/fanout/<name>.js, one publisher and opts.subscribers subscribers.
 const FANOUT_SERVERS = ['ws', 'uws', 'bun', 'poco-message'].map((name) => ({ ...serverNamed(name), script: `servers/fanout/${name}.js` }))
@@ -547,29 +547,28 @@ async function clientSection(ctx) {
 }
 
 /**
- * Server RSS per connection with opts.idle connections open and idle: `idle:<server>`, or with
- * `echoBytes`, each connection having echoed one message of that size first:
- * `idle-after-echo:<server>`.
+ * RSS per idle connection: `variants` (each a server with its environment and the idle client's
+ * extra arguments) hold opts.idle connections each; keys are `${prefix}:${variant.name}`.
  */
-async function idleSection(ctx, { prefix, echoBytes = 0 }) {
-  if (!SERVERS.some((s) => wanted(`${prefix}:${s.name}`))) return
+async function idleSection(ctx, { prefix, variants }) {
+  if (!variants.some((v) => wanted(`${prefix}:${v.name}`))) return
   checkFds(opts.idle, prefix)
   for (let run = 0; run < opts.runs; run++) {
-    for (const server of rotate(SERVERS, run)) {
-      const key = `${prefix}:${server.name}`
+    for (const variant of rotate(variants, run)) {
+      const key = `${prefix}:${variant.name}`
       if (!wanted(key)) continue
-      log(`${prefix} RSS ${server.name}, ${opts.idle} connections${echoBytes ? `, one ${echoBytes} B echo each` : ''} (run ${run + 1}/${opts.runs})`)
+      log(`${prefix} RSS ${variant.name}, ${opts.idle} connections (run ${run + 1}/${opts.runs})`)
       let srv = null
       let idle = null
       try {
-        srv = await startServer(server, ctx, null, { fds: fdsFor(opts.idle) })
+        srv = await startServer(serverNamed(variant.server), ctx, null, { env: variant.env, fds: fdsFor(opts.idle) })
         if (srv.unavailable) {
           record(key, srv)
           continue
         }
         await sleep(500)
         const before = vmRssKiB(srv.pid)
-        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, '--echo-bytes', echoBytes, '--hold', 180], { fds: fdsFor(opts.idle) })
+        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, ...variant.args, '--hold', 180], { fds: fdsFor(opts.idle) })
         const ready = await waitJson(idle, (v) => v.ready, 150_000, 'poco-ws-bench idle')
         await sleep(opts.idleSettle * 1000)
         const after = vmRssKiB(srv.pid)
@@ -585,39 +584,8 @@ async function idleSection(ctx, { prefix, echoBytes = 0 }) {
   }
 }
 
-/** RSS per idle connection once each exchanged one compressed message, per deflate variant. */
-async function idleDeflateSection(ctx) {
-  if (!IDLE_DEFLATE_VARIANTS.some((v) => wanted(`idle-deflate:${v.name}`))) return
-  checkFds(opts.idle, 'idle-deflate')
-  for (let run = 0; run < opts.runs; run++) {
-    for (const variant of rotate(IDLE_DEFLATE_VARIANTS, run)) {
-      const key = `idle-deflate:${variant.name}`
-      if (!wanted(key)) continue
-      log(`idle RSS with deflate ${variant.name}, ${opts.idle} connections (run ${run + 1}/${opts.runs})`)
-      let srv = null
-      let idle = null
-      try {
-        srv = await startServer(serverNamed(variant.server), ctx, null, { env: variant.env, fds: fdsFor(opts.idle) })
-        if (srv.unavailable) {
-          record(key, srv)
-          continue
-        }
-        await sleep(500)
-        const before = vmRssKiB(srv.pid)
-        idle = launch(ctx.bin, ['idle', '--port', srv.port, '--connections', opts.idle, '--echo-bytes', 1024, '--deflate-offer', variant.offer, '--hold', 180], { fds: fdsFor(opts.idle) })
-        await waitJson(idle, (v) => v.ready, 150_000, 'poco-ws-bench idle')
-        await sleep(opts.idleSettle * 1000)
-        record(key, { perConnBytes: ((vmRssKiB(srv.pid) - before) * 1024) / opts.idle })
-      } catch (error) {
-        log(`  ${key}: ${error.message}`)
-        record(key, error)
-      } finally {
-        if (idle) await stop(idle)
-        if (srv?.child) await stop(srv.child)
-      }
-    }
-  }
-}
+/** Every server, its idle client echoing one message of `echoBytes` first (none for 0). */
+const idleVariants = (echoBytes) => SERVERS.map((server) => ({ name: server.name, server: server.name, env: {}, args: ['--echo-bytes', echoBytes] }))
 
 /**
  * Across two server processes: bench/redis-fanout.mjs, node A publishing, node B's subscribers
@@ -1034,9 +1002,9 @@ async function main() {
   await deflateSection(ctx)
   await latencySection(ctx)
   await clientSection(ctx)
-  await idleSection(ctx, { prefix: 'idle' })
-  await idleSection(ctx, { prefix: 'idle-after-echo', echoBytes: ECHOED_BYTES })
-  await idleDeflateSection(ctx)
+  await idleSection(ctx, { prefix: 'idle', variants: idleVariants(0) })
+  await idleSection(ctx, { prefix: 'idle-after-echo', variants: idleVariants(ECHOED_BYTES) })
+  await idleSection(ctx, { prefix: 'idle-deflate', variants: IDLE_DEFLATE_VARIANTS })
   await handshakeSection(ctx)
   await fanoutSection(ctx)
   await redisSection()

@@ -45,10 +45,10 @@ pub fn check_upgrade(
     let head = request_head(method, uri, version, header_list)?;
     let config = config::apply(Default::default(), &options.unwrap_or_default());
     Ok(match handshake::check_request_with(&head, config.deflate.as_ref()) {
-        Ok(upgrade) => UpgradeCheck {
+        Ok((upgrade, deflate)) => UpgradeCheck {
             rejection: None,
             protocols: upgrade.protocols,
-            extensions: negotiated_extensions(&head, &config),
+            extensions: deflate.map(|params| params.response_header()).unwrap_or_default(),
         },
         Err(violation) => UpgradeCheck {
             rejection: Some(UpgradeRejection::from(&violation)),
@@ -56,14 +56,6 @@ pub fn check_upgrade(
             extensions: String::new(),
         },
     })
-}
-
-/// The `Sec-WebSocket-Extensions` value a 101 to `head` carries with `config` ('' for none).
-pub(crate) fn negotiated_extensions(head: &RequestHead, config: &poco_websocket_core::ConnectionConfig) -> String {
-    match handshake::negotiate_deflate(head, config.deflate.as_ref()) {
-        Ok(Some(params)) => params.response_header(),
-        _ => String::new(),
-    }
 }
 
 /// The upgrade Node read, checked by the core: the connection, what starts it, and its pump id.

@@ -194,7 +194,10 @@ impl NativeServerRequest {
     #[napi]
     pub fn negotiated_extensions(&self, options: Option<WebSocketConfig>) -> String {
         let config = config::apply(Default::default(), &options.unwrap_or_default());
-        crate::attach::negotiated_extensions(&self.request.head, &config)
+        match handshake::negotiate_deflate(&self.request.head, config.deflate.as_ref()) {
+            Ok(Some(params)) => params.response_header(),
+            _ => String::new(),
+        }
     }
 
     /// The subprotocols the client offered, in its order (empty when it offered none or the

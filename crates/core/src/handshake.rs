@@ -105,11 +105,14 @@ pub fn negotiate_deflate(request: &RequestHead, options: Option<&DeflateOptions>
 }
 
 /// [`check_request`], then [`negotiate_deflate`]: every reason a server refuses the request
-/// before its own hooks run.
-pub fn check_request_with(request: &RequestHead, deflate: Option<&DeflateOptions>) -> Result<Upgrade, OpeningViolation> {
+/// before its own hooks run, and what was negotiated.
+pub fn check_request_with(
+    request: &RequestHead,
+    deflate: Option<&DeflateOptions>,
+) -> Result<(Upgrade, Option<Params>), OpeningViolation> {
     let upgrade = check_request(request)?;
-    negotiate_deflate(request, deflate)?;
-    Ok(upgrade)
+    let params = negotiate_deflate(request, deflate)?;
+    Ok((upgrade, params))
 }
 
 /// Server side with strict checks off: Poco's `WebSocket::accept`, in its order (Connection and

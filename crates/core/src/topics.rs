@@ -124,14 +124,13 @@ impl Topics {
     /// [`Connection::send_published`]).
     pub fn publish(&self, topic: &str, flags: u8, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
         check_topic(topic)?;
-        let compress = (flags & frame::FLAG_RSV1 != 0).then(|| SharedCompression::new(Bytes::copy_from_slice(payload)));
-        let flags = flags & !frame::FLAG_RSV1;
-        let (header, header_len) = frame::header(flags, payload.len(), None);
+        let (header, header_len) = frame::header(flags & !frame::FLAG_RSV1, payload.len(), None);
         let header = &header[..header_len];
         let mut inner = self.lock();
+        let subscribed = inner.topics.contains_key(topic);
+        let compress = (subscribed && flags & frame::FLAG_RSV1 != 0).then(|| SharedCompression::new(Bytes::copy_from_slice(payload)));
         // One copy shared by every subscriber, for frames where that beats copying each time.
-        let worth_sharing = payload.len() >= defaults::SHARED_FRAME_MIN && inner.topics.contains_key(topic);
-        let whole = worth_sharing.then(|| Bytes::from([header, payload].concat()));
+        let whole = (subscribed && payload.len() >= defaults::SHARED_FRAME_MIN).then(|| Bytes::from([header, payload].concat()));
         let publication = Publication { header, payload, whole: whole.as_ref(), compress: compress.as_ref() };
         let mut published = Published::default();
         if let Some(subscribers) = inner.topics.get(topic) {

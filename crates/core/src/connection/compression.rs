@@ -17,11 +17,14 @@ pub struct Negotiated {
     pub params: Params,
     pub options: DeflateOptions,
     role: Role,
+    /// How what this end sends is compressed: its compressor's settings, worked out once.
+    sending: CompressorSettings,
 }
 
 impl Negotiated {
     pub fn new(role: Role, params: Params, options: DeflateOptions) -> Self {
-        Negotiated { params, options, role }
+        let sending = *Compressor::for_connection(role, &params, &options).settings();
+        Negotiated { params, options, role, sending }
     }
 
     /// The `Sec-WebSocket-Extensions` value in force (the server's response).
@@ -32,7 +35,7 @@ impl Negotiated {
     /// The sending direction resets its context per message: a message compressed once for
     /// many sockets (a publish) can be sent to this one as it is.
     pub(super) fn resets_per_message(&self) -> bool {
-        self.params.sending(self.role).no_context_takeover || (self.role == Role::Server && self.options.shared_compressor)
+        self.sending.no_context_takeover
     }
 
     pub(super) fn compressor(&self) -> Compressor {
@@ -49,8 +52,7 @@ impl Negotiated {
     pub(super) fn compress_flags(&self, flags: u8, payload_len: usize) -> u8 {
         let opcode = flags & OPCODE_MASK;
         let whole = flags & FLAG_FIN != 0 && opcode != OP_CONTINUATION && opcode < OP_CLOSE;
-        let settings = CompressorSettings::new(self.params.sending(self.role), &self.options);
-        if flags & FLAG_RSV1 != 0 && whole && settings.should_compress(payload_len) {
+        if flags & FLAG_RSV1 != 0 && whole && self.sending.should_compress(payload_len) {
             flags
         } else {
             flags & !FLAG_RSV1
@@ -84,11 +86,10 @@ impl SharedCompression {
         &self.payload
     }
 
-    /// The compressed payload for a socket whose sending window is `window_bits`.
+    /// The compressed payload for `negotiated`'s sending window.
     fn compressed(&self, negotiated: &Negotiated) -> Result<&[u8], DeflateError> {
-        let direction = negotiated.params.sending(negotiated.role);
-        let slot = usize::from(direction.window_bits.saturating_sub(MIN_WINDOW_BITS)).min(self.by_window.len() - 1);
-        let settings = CompressorSettings::new(direction, &negotiated.options);
+        let settings = negotiated.sending;
+        let slot = usize::from(settings.window_bits.saturating_sub(MIN_WINDOW_BITS)).min(self.by_window.len() - 1);
         let compressed = self.by_window[slot].get_or_init(|| Compressor::shared(settings).compress(&self.payload));
         compressed.as_deref().map_err(Clone::clone)
     }

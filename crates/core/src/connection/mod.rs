@@ -526,11 +526,11 @@ impl Connection {
             }
             _ => None,
         };
-        let queued = match (compressed, whole) {
-            (Some((flags, payload, once)), _) => outbound.takes_publish().then(|| outbound.stage(flags, payload, once)),
-            (None, Some(frame)) => outbound.takes_publish().then(|| outbound.push_shared(frame.clone())),
+        let queued = outbound.takes_publish().then(|| match (compressed, whole) {
+            (Some((flags, payload, once)), _) => outbound.stage(flags, payload, once),
+            (None, Some(frame)) => outbound.push_shared(frame.clone()),
             (None, None) => outbound.push_encoded(header, payload),
-        };
+        });
         drop(outbound);
         if queued == Some(true) {
             shared.kick();

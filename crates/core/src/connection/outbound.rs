@@ -171,18 +171,14 @@ impl Outbound {
         (Next::Stay, true)
     }
 
-    /// A frame encoded once for many sockets (a publish): appended whole, unless this socket is in
-    /// the middle of a fragmented message (it would be cut in two, §5.4) or may not send data any
-    /// more. `Some(was_empty)` when appended.
-    pub(super) fn push_encoded(&mut self, header: &[u8], payload: &[u8]) -> Option<bool> {
-        if !self.takes_publish() {
-            return None;
-        }
+    /// A frame encoded once for many sockets (a publish), appended whole; the caller checks
+    /// [`takes_publish`](Self::takes_publish) first. `true` when the writer must be woken.
+    pub(super) fn push_encoded(&mut self, header: &[u8], payload: &[u8]) -> bool {
         let was_empty = self.idle();
         self.buf.reserve(header.len() + payload.len());
         self.buf.extend_from_slice(header);
         self.buf.extend_from_slice(payload);
-        Some(was_empty)
+        was_empty
     }
 
     /// A data message the writer compresses (RFC 7692 §7.2.1) before it goes out, in its place
