@@ -396,7 +396,8 @@ export class MessageWebSocket extends EventEmitter {
     const fin = options?.fin ?? true
     // RSV1 asks the core to compress; it does only where permessage-deflate was negotiated.
     if (options?.compress !== false) opcode |= FrameFlags.FRAME_FLAG_RSV1
-    if (isBlob(data)) return this.sendBlob(opcode, data, callback, fin)
+    // Strings and Buffers (nearly every send) are not Blobs: skip the Blob check for them.
+    if (typeof data !== 'string' && !(data instanceof Uint8Array) && isBlob(data)) return this.sendBlob(opcode, data, callback, fin)
     const payload = toBytes(data)
     if (this.blobWait) return this.afterBlob(() => this.sendFrame(opcode, payload, callback, fin), payload.length, callback)
     return this.sendFrame(opcode, payload, callback, fin)
