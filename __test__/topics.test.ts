@@ -1,6 +1,7 @@
 // Pub/sub topics on the message API (uWS's and Bun's names): ws.subscribe/unsubscribe/
 // isSubscribed/getTopics/publish and wss.publish/subscriberCount, with ws clients as peers: who
-// gets a publish, the sender left out, order against send(), unsubscribe on close, bad topics.
+// gets a publish, the sender left out, order against send() and close() (publishes are batched
+// until the sends after them), unsubscribe on close, bad topics.
 import { once } from 'node:events'
 import * as http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -82,6 +83,25 @@ test('publishes on one topic arrive in order, and after the sends made before th
   const expected = ['ready', ...Array.from({ length: 200 }, (_, i) => [`send${i}`, `pub${i}`]).flat()]
   t.deepEqual(a.messages, expected)
   a.ws.close()
+  wss.close()
+})
+
+test('batched publishes keep their place: before the sends and the close made after them, in a handler or not', async (t) => {
+  const { wss, url, sockets } = await topicServer()
+  const a = await client(`${url}?t=seq`)
+  const closed = new Promise<[number, string]>((resolve) => a.ws.once('close', (code, reason) => resolve([code, reason.toString()])))
+  // In a message handler (a callback batch): publishes, a send, more publishes, then the close.
+  sockets[0].on('message', () => {
+    for (let i = 0; i < 50; i++) wss.publish('seq', `pub${i}`)
+    sockets[0].send('send')
+    wss.publish('seq', 'after the send')
+    sockets[0].close(4000, 'last')
+  })
+  a.ws.send('go')
+  const [code, reason] = await closed
+  const expected = ['ready', ...Array.from({ length: 50 }, (_, i) => `pub${i}`), 'send', 'after the send']
+  t.deepEqual(a.messages, expected)
+  t.deepEqual([code, reason], [4000, 'last'])
   wss.close()
 })
 

@@ -69,11 +69,16 @@ export declare class NativePump {
    */
   takeMessages(meta: Uint32Array): Array<Buffer>
   /**
-   * The JS side handled the batch and handed over its sends: answer the peers' CLOSEs and fail
-   * the connections whose violations were right behind the frames just taken (RFC 6455 §5.5.1:
-   * the replies to earlier messages go out first).
+   * The JS side handled the batch and handed over its sends: hand over its publishes, answer
+   * the peers' CLOSEs and fail the connections whose violations were right behind the frames
+   * just taken (RFC 6455 §5.5.1: the replies to earlier messages go out first).
    */
   endTurn(): void
+  /**
+   * Hands over the publishes batched on this thread (made outside a callback batch, with no
+   * sends after them): the JS side calls it in a microtask after such a publish.
+   */
+  flushPublishes(): void
   /**
    * Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
    * back to back in `data`. Each socket's last record's length is replaced by the bytes then
@@ -99,7 +104,7 @@ export declare class NativeRedis {
    * node's (`compress` where they negotiated permessage-deflate); throws for a bad topic or a
    * payload over `MAX_REDIS_PAYLOAD`.
    */
-  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): PublishResult
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): number
   /** This server's id on Redis (hex). */
   get nodeId(): string
   stats(): RedisCounters
@@ -169,9 +174,10 @@ export declare class NativeTopics {
   get dropped(): number
   /**
    * Sends `payload` as one text or binary message to every subscriber of `topic` but
-   * socket `except`; `compress` where they negotiated permessage-deflate.
+   * socket `except`; `compress` where they negotiated permessage-deflate. Returns the
+   * subscribers it is for; a small one goes out with the next [`flush_publishes`].
    */
-  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): PublishResult
+  publish(topic: string, payload: Uint8Array, binary: boolean, except?: number | undefined | null, compress?: boolean | undefined | null): number
 }
 
 export declare class NativeWebSocket {
@@ -430,13 +436,6 @@ export interface NativeErrorInfo {
 
 /** A received CLOSE's code (1005 when none, §7.1.5) and reason. */
 export declare function parseClose(payload: Uint8Array): CloseInfo
-
-/** What one publish did (to the local subscribers). */
-export interface PublishResult {
-  delivered: number
-  /** Subscribers too far behind (or closing) to take it. */
-  dropped: number
-}
 
 /** Poco's `HTTPResponse::getReasonForStatus`. */
 export declare function reasonFor(status: number): string

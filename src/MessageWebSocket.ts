@@ -502,8 +502,8 @@ export class MessageWebSocket extends EventEmitter {
   }
 
   /**
-   * Sends to every subscriber of `topic` but this socket; true when at least one subscriber of
-   * this server got it. With the server's `redis` option, the other nodes' subscribers get it too.
+   * Sends to every subscriber of `topic` but this socket; true when this server has one (see
+   * `WebSocketServer.publish`). With the server's `redis` option, the other nodes' subscribers get it too.
    */
   publish(topic: string, data: PublishData, options?: PublishOptions): boolean {
     this.topicSocket()

@@ -217,8 +217,10 @@ export class WebSocketServer extends EventEmitter {
 
   /**
    * Sends to every subscriber of `topic` (uWS's `app.publish`, Bun's `server.publish`): one
-   * native call; the frame is encoded once. True when at least one subscriber of this server got
-   * it. With `redis`, every other node's subscribers get it too (a payload over
+   * native call; the frame is encoded once, and small ones to one topic go out together at the
+   * end of the callback batch, one write per subscriber. True when this server has a subscriber
+   * for it (as uWS answers; a subscriber too far behind then misses it, see `droppedPublishes`).
+   * With `redis`, every other node's subscribers get it too (a payload over
    * `MAX_REDIS_PAYLOAD` bytes then throws `InvalidArgumentException`, as a bad topic does).
    */
   publish(topic: string, data: PublishData, options?: PublishOptions): boolean {

@@ -25,6 +25,8 @@ export class Outbox {
   private scheduled = false
   /** Set during a pump dispatch, which flushes when it is done. */
   dispatching = false
+  /** Publishes wait in the native topics (batched): the flush hands them over, before the sends. */
+  private publishes = false
 
   /**
    * Payloads from `largePayload` bytes are handed over in a call of their own, without a copy;
@@ -67,10 +69,32 @@ export class Outbox {
     }
   }
 
-  /** Hands every queued send to the runtime, then tells each socket its buffered bytes. */
+  /** Hands over the queued sends (with the publishes before them), leaving a lone batch of publishes to grow. */
+  flushSends(): void {
+    if (this.count > 0) this.flush()
+  }
+
+  /** A publish was batched natively: it goes out with the next flush, as a send would. */
+  published(): void {
+    this.publishes = true
+    if (!this.dispatching && !this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.flush())
+    }
+  }
+
+  /**
+   * Hands the batched publishes and every queued send to the runtime (in the order they were
+   * made: a publish hands over the sends before it), then tells each socket its buffered bytes.
+   */
   flush(): void {
     this.scheduled = false
-    if (this.count === 0) return
+    if (this.count === 0) {
+      if (this.publishes) this.flushPublishes()
+      return
+    }
+    // sendFrames hands the publishes over first.
+    this.publishes = false
     const { meta, count, senders } = this
     const data = this.payloads.length === 1 ? this.payloads[0] : Buffer.concat(this.payloads, this.bytes)
     this.count = 0
@@ -86,5 +110,10 @@ export class Outbox {
       sender._queued = false
       sender.afterFlush(buffered.get(sender._id) ?? 0, failed.has(sender._id))
     }
+  }
+
+  private flushPublishes(): void {
+    this.publishes = false
+    this.pump.flushPublishes()
   }
 }

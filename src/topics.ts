@@ -74,14 +74,20 @@ export class Topics {
     this.redis?.close()
   }
 
-  /** Sends to every subscriber of `topic` but socket `except`; true when at least one got it. */
+  /**
+   * Sends to every subscriber of `topic` but socket `except`; true when there is one (uWS's
+   * answer). A small message goes out with the sends made after it, at the latest at the end of
+   * the current callback batch (or microtask), in one write per subscriber for all of a topic's.
+   */
   publish(topic: string, data: PublishData, options: PublishOptions = {}, except?: number): boolean {
     if (typeof data === 'number') data = String(data)
     const binary = options.binary ?? typeof data !== 'string'
     // Sends made before this publish go first: the outbox hands them over now.
-    pump.outbox.flush()
+    pump.outbox.flushSends()
     const compress = options.compress === true
-    return call(() => (this.redis ?? this.native).publish(String(topic), bytesOf(data), binary, except, compress)).delivered > 0
+    const audience = call(() => (this.redis ?? this.native).publish(String(topic), bytesOf(data), binary, except, compress))
+    pump.outbox.published()
+    return audience > 0
   }
 }
 

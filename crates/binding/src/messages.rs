@@ -115,15 +115,23 @@ impl NativePump {
         out.finish()
     }
 
-    /// The JS side handled the batch and handed over its sends: answer the peers' CLOSEs and fail
-    /// the connections whose violations were right behind the frames just taken (RFC 6455 §5.5.1:
-    /// the replies to earlier messages go out first).
+    /// The JS side handled the batch and handed over its sends: hand over its publishes, answer
+    /// the peers' CLOSEs and fail the connections whose violations were right behind the frames
+    /// just taken (RFC 6455 §5.5.1: the replies to earlier messages go out first).
     #[napi]
     pub fn end_turn(&self) {
+        crate::topics::flush_publishes();
         let pending = std::mem::take(&mut *self.shared.turn_pending.lock().unwrap_or_else(|p| p.into_inner()));
         for connection in pending {
             connection.end_turn();
         }
+    }
+
+    /// Hands over the publishes batched on this thread (made outside a callback batch, with no
+    /// sends after them): the JS side calls it in a microtask after such a publish.
+    #[napi]
+    pub fn flush_publishes(&self) {
+        crate::topics::flush_publishes();
     }
 
     /// Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
@@ -132,6 +140,8 @@ impl NativePump {
     /// broken, or the frame is not allowed any more).
     #[napi]
     pub fn send_frames(&self, mut meta: Uint32Array, count: u32, data: &[u8]) -> Vec<u32> {
+        // The publishes made before these sends go first.
+        crate::topics::flush_publishes();
         // SAFETY: as in `take_messages`.
         let meta = unsafe { meta.as_mut() };
         let count = (count as usize).min(meta.len() / RECORD);

@@ -3,15 +3,18 @@
 //! subscribers inside the core, with no JS. State changes reach JS through a weak threadsafe
 //! function: the adapter never keeps the process alive by itself, and `close` releases it.
 
+use std::sync::Arc;
+
 use napi::bindgen_prelude::{FnArgs, Function, Uint8Array};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Status;
 use napi_derive::napi;
+use poco_websocket_core::topics::Topics;
 use poco_websocket_core::defaults;
 use poco_websocket_core::redis::{RedisAdapter, RedisOptions, RedisState};
 
 use crate::errors::{invalid_argument, to_js, JsError};
-use crate::topics::{message_flags, NativeTopics, PublishResult};
+use crate::topics::{message_flags, note_batched, NativeTopics};
 
 /// Channels are this prefix and the topic, unless the server's `redis.prefix` says otherwise.
 #[napi]
@@ -40,6 +43,8 @@ pub struct RedisCounters {
 #[napi]
 pub struct NativeRedis {
     adapter: RedisAdapter,
+    /// The server's topics, for the batches the local deliveries leave.
+    topics: Arc<Topics>,
 }
 
 #[napi]
@@ -64,7 +69,7 @@ impl NativeRedis {
             .map_err(|e| invalid_argument(format!("No runtime for the Redis adapter: {e}")))?;
         let options = RedisOptions { url, prefix };
         let adapter = RedisAdapter::start(options, topics.topics.clone(), report, &runtime).map_err(to_js)?;
-        Ok(NativeRedis { adapter })
+        Ok(NativeRedis { adapter, topics: topics.topics.clone() })
     }
 
     /// Publishes to the local subscribers of `topic` but socket `except`, and to every other
@@ -78,9 +83,11 @@ impl NativeRedis {
         binary: bool,
         except: Option<u32>,
         compress: Option<bool>,
-    ) -> Result<PublishResult, JsError> {
+    ) -> Result<u32, JsError> {
         let flags = message_flags(binary, compress);
-        self.adapter.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
+        let audience = self.adapter.publish(&topic, flags, &payload, except).map_err(to_js)?;
+        note_batched(&self.topics);
+        Ok(audience as u32)
     }
 
     /// This server's id on Redis (hex).

@@ -1,12 +1,15 @@
 //! `NativeTopics`: one WebSocketServer's pub/sub topics. A publish is one call: the core encodes
 //! the frame once and appends it to every subscriber's write buffer, with no JS per subscriber.
+//! Small publishes are batched ([`Topics::publish_batched`]): the topics with a batch are noted
+//! here, per JS thread, and flushed when the JS side hands over its sends ([`flush_publishes`]).
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::Uint8Array;
 use napi_derive::napi;
 use poco_websocket_core::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
-use poco_websocket_core::topics::{Published, Topics};
+use poco_websocket_core::topics::Topics;
 
 use crate::errors::{to_js, JsError};
 use crate::socket::NativeWebSocket;
@@ -16,17 +19,26 @@ pub struct NativeTopics {
     pub(crate) topics: Arc<Topics>,
 }
 
-/// What one publish did (to the local subscribers).
-#[napi(object)]
-pub struct PublishResult {
-    pub delivered: u32,
-    /// Subscribers too far behind (or closing) to take it.
-    pub dropped: u32,
+thread_local! {
+    /// Topics of this JS thread with publishes waiting for [`flush_publishes`].
+    static BATCHED: RefCell<Vec<Arc<Topics>>> = const { RefCell::new(Vec::new()) };
 }
 
-impl From<Published> for PublishResult {
-    fn from(published: Published) -> Self {
-        PublishResult { delivered: published.delivered as u32, dropped: published.dropped as u32 }
+/// `topics` has a batch of publishes: flushed with the JS side's next sends.
+pub(crate) fn note_batched(topics: &Arc<Topics>) {
+    BATCHED.with_borrow_mut(|batched| {
+        if !batched.iter().any(|known| Arc::ptr_eq(known, topics)) {
+            batched.push(topics.clone());
+        }
+    });
+}
+
+/// Hands every batch of publishes made on this thread to its subscribers: before the sends the
+/// JS side made after them, and at the end of every callback batch.
+pub(crate) fn flush_publishes() {
+    let batched = BATCHED.with_borrow_mut(std::mem::take);
+    for topics in batched {
+        topics.flush();
     }
 }
 
@@ -76,7 +88,8 @@ impl NativeTopics {
     }
 
     /// Sends `payload` as one text or binary message to every subscriber of `topic` but
-    /// socket `except`; `compress` where they negotiated permessage-deflate.
+    /// socket `except`; `compress` where they negotiated permessage-deflate. Returns the
+    /// subscribers it is for; a small one goes out with the next [`flush_publishes`].
     #[napi]
     pub fn publish(
         &self,
@@ -85,9 +98,11 @@ impl NativeTopics {
         binary: bool,
         except: Option<u32>,
         compress: Option<bool>,
-    ) -> Result<PublishResult, JsError> {
+    ) -> Result<u32, JsError> {
         let flags = message_flags(binary, compress);
-        self.topics.publish(&topic, flags, &payload, except).map(PublishResult::from).map_err(to_js)
+        let audience = self.topics.publish_batched(&topic, flags, &payload, except).map_err(to_js)?;
+        note_batched(&self.topics);
+        Ok(audience as u32)
     }
 }
 

@@ -98,6 +98,13 @@ pub const PUBLISH_BACKLOG: usize = 16 * 1024 * 1024;
 /// socket's writer writes from it); a smaller one is copied into each write buffer, which costs
 /// less than keeping a shared piece.
 pub const SHARED_FRAME_MIN: usize = 256;
+/// Pub/sub: consecutive publishes to one topic with payloads under this many bytes are batched
+/// (uWS's 16 KiB): their frames reach each subscriber in one write at the end of the callback
+/// batch. Larger (and compressed) publishes go out at once, after the batch before them.
+pub const PUBLISH_BATCH_PAYLOAD: usize = 16 * 1024;
+/// Pub/sub: a batch of publishes goes out once its frames hold this many bytes, not waiting
+/// for the end of the callback batch.
+pub const PUBLISH_BATCH_BYTES: usize = 64 * 1024;
 
 /// Redis adapter: channels are this prefix followed by the topic name.
 pub const REDIS_PREFIX: &str = "poco-ws:";

@@ -92,6 +92,7 @@ struct Node {
     _server: Server,
     client: Client,
     adapter: RedisAdapter,
+    topics: Arc<Topics>,
     states: mpsc::UnboundedReceiver<RedisState>,
 }
 
@@ -109,14 +110,16 @@ async fn node(url: &str) -> Node {
     let (report, states) = mpsc::unbounded_channel();
     let options = RedisOptions { url: url.into(), prefix: defaults::REDIS_PREFIX.into() };
     let on_state = move |state| drop(report.send(state));
-    let adapter = RedisAdapter::start(options, topics, on_state, &tokio::runtime::Handle::current()).expect("start");
-    Node { _server: server, client, adapter, states }
+    let adapter = RedisAdapter::start(options, topics.clone(), on_state, &tokio::runtime::Handle::current()).expect("start");
+    Node { _server: server, client, adapter, topics, states }
 }
 
 impl Node {
-    /// What `wss.publish` does: local subscribers, then the other nodes.
+    /// What `wss.publish` does: local subscribers (batched, handed over at the end of the
+    /// callback batch), then the other nodes.
     fn publish(&self, text: &str) {
-        assert_eq!(self.adapter.publish("room", TEXT, text.as_bytes(), None).unwrap().delivered, 1);
+        assert_eq!(self.adapter.publish("room", TEXT, text.as_bytes(), None).unwrap(), 1);
+        assert_eq!(self.topics.flush().delivered, 1);
     }
 
     async fn next(&mut self) -> Message {
@@ -169,6 +172,7 @@ async fn publishes_reach_the_other_node_and_the_own_subscriber_once() {
             assert_eq!(a.next_text().await, format!("a{i}"));
         }
         b.adapter.publish("room", FLAG_FIN | OP_BINARY, &[0, 255], None).unwrap();
+        b.topics.flush();
         assert_eq!(a.next().await, Message::Binary(vec![0, 255].into()));
         assert_eq!(b.next().await, Message::Binary(vec![0, 255].into()));
         // Compression is asked for on every node; these peers did not negotiate it: plain text.

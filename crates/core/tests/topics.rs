@@ -2,7 +2,8 @@
 //! reaches every subscriber but the sender, in publish order; unsubscribe and
 //! unsubscribe-all stop delivery; topic names and per-socket counts are bounded; a subscriber
 //! that does not read misses publishes (counted) without slowing the others; with
-//! `max_backpressure` it is dropped.
+//! `max_backpressure` it is dropped; batched publishes wait for the flush and keep the order of
+//! every call made meanwhile (other topics, large publishes, subscribe, unsubscribe).
 
 mod common;
 
@@ -15,7 +16,7 @@ use poco_websocket_core::defaults;
 use poco_websocket_core::frame::{FLAG_FIN, OP_BINARY, OP_TEXT};
 use poco_websocket_core::http::{ResponseHead, Version};
 use poco_websocket_core::server::{Server, ServerOptions};
-use poco_websocket_core::topics::Topics;
+use poco_websocket_core::topics::{self, Topics};
 use poco_websocket_core::{Connection, ConnectionConfig};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -73,6 +74,44 @@ async fn publish_reaches_every_subscriber_but_the_sender_in_order() {
         // The sender got none: the next thing it sees is a publish without `except`.
         topics.publish("room", FLAG_FIN | OP_TEXT, b"all", None).unwrap();
         assert_eq!(next_text(&mut peers[0].1).await, "all");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn batched_publishes_keep_the_order_of_every_call_around_them() {
+    bounded(async {
+        let (_server, mut peers) = peers(3, messages()).await;
+        let topics = Topics::default();
+        topics.subscribe(0, &peers[0].0, "x").unwrap();
+        topics.subscribe(1, &peers[1].0, "x").unwrap();
+        topics.subscribe(2, &peers[2].0, "y").unwrap();
+        let text = |s: &str| (FLAG_FIN | OP_TEXT, s.as_bytes().to_vec());
+        let large = "L".repeat(defaults::PUBLISH_BATCH_PAYLOAD);
+        // Socket 0 publishes "1" (it skips itself): runs of the batch differ per subscriber.
+        for (topic, (flags, payload), except) in [("x", text("1"), Some(0)), ("x", text("2"), None), ("x", text("3"), Some(1))] {
+            assert_eq!(topics.publish_batched(topic, flags, &payload, except).unwrap(), if except.is_some() { 1 } else { 2 });
+        }
+        assert_eq!(topics.publish_batched("x", FLAG_FIN | OP_TEXT, large.as_bytes(), None).unwrap(), 2, "a large one goes after the batch");
+        topics.publish_batched("y", FLAG_FIN | OP_TEXT, b"4", None).unwrap();
+        topics.publish_batched("x", FLAG_FIN | OP_TEXT, b"5", None).unwrap();
+        topics.subscribe(2, &peers[2].0, "x").unwrap(); // "5" was published before: not for it
+        topics.publish_batched("x", FLAG_FIN | OP_TEXT, b"6", None).unwrap();
+        topics.unsubscribe(1, "x"); // "6" was published before: socket 1 still gets it
+        topics.publish_batched("x", FLAG_FIN | OP_TEXT, b"7", None).unwrap();
+        assert_eq!(topics.publish_batched("nobody", FLAG_FIN | OP_TEXT, b"-", None).unwrap(), 0);
+        let flushed = topics.flush();
+        assert_eq!(flushed, topics::Published { delivered: 2, dropped: 0 }, "\"7\" to sockets 0 and 2");
+        let expected: [&[&str]; 3] = [&["2", "3", &large, "5", "6", "7"], &["1", "2", &large, "5", "6"], &["4", "6", "7"]];
+        for ((_, client), expected) in peers.iter_mut().zip(expected) {
+            for message in expected {
+                assert_eq!(next_text(client).await, *message);
+            }
+        }
+        // Socket 1 got nothing after "6": the next thing it sees is this one.
+        topics.subscribe(1, &peers[1].0, "z").unwrap();
+        topics.publish("z", FLAG_FIN | OP_TEXT, b"z", None).unwrap();
+        assert_eq!(next_text(&mut peers[1].1).await, "z");
     })
     .await;
 }
@@ -145,6 +184,41 @@ async fn a_subscriber_that_does_not_read_misses_publishes_without_slowing_the_ot
         assert!(dropped > 0, "the slow subscriber missed publishes");
         assert_eq!(topics.dropped(), dropped as u64);
         assert!(slow[0].0.is_closed() || slow[0].0.check_sendable().is_err(), "over max_backpressure it is dropped");
+    })
+    .await;
+}
+
+/// Batches written straight to a socket that takes only part of them: the rest is queued from
+/// where the socket stopped, so a subscriber that reads late still gets every message whole.
+#[tokio::test]
+async fn a_batch_the_socket_takes_in_part_arrives_whole() {
+    bounded(async {
+        let (_server, mut peers) = peers(2, messages()).await;
+        let topics = Topics::default();
+        topics.subscribe(0, &peers[0].0, "feed").unwrap();
+        topics.subscribe(1, &peers[1].0, "feed").unwrap();
+        // 12 MiB before the clients read: more than the socket buffers hold, under the backlog.
+        // Socket 1 publishes every 7th message, so its batches come in several runs.
+        let message = |i: usize| format!("{i:06}").repeat(1365);
+        let count = 12 * 1024 * 1024 / message(0).len();
+        let sender = |i: usize| (i % 7 == 0).then_some(1);
+        for i in 0..count {
+            topics.publish_batched("feed", FLAG_FIN | OP_TEXT, message(i).as_bytes(), sender(i)).unwrap();
+        }
+        assert_eq!(topics.flush().dropped, 0);
+        assert_eq!(topics.dropped(), 0);
+        let (first, second) = peers.split_at_mut(1);
+        let everything = async {
+            for i in 0..count {
+                assert_eq!(next_text(&mut first[0].1).await, message(i));
+            }
+        };
+        let but_its_own = async {
+            for i in (0..count).filter(|i| sender(*i).is_none()) {
+                assert_eq!(next_text(&mut second[0].1).await, message(i));
+            }
+        };
+        tokio::join!(everything, but_its_own);
     })
     .await;
 }

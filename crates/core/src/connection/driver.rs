@@ -115,6 +115,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
         &self.stream
     }
 
+    pub(crate) fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
     /// Writes what is queued; returns whether anything moved.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;

@@ -13,6 +13,7 @@
 //! Only when the queue is empty (or the write buffer is over its high-water mark) does the caller
 //! arm a wake-up; the runtime then calls [`Wake`] once for the whole batch that arrives.
 
+use std::io::IoSlice;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -536,6 +537,54 @@ impl Connection {
             shared.kick();
         }
         queued.is_some()
+    }
+
+    /// Frames of a server encoded once for many sockets (a batch of publishes, in order, all
+    /// or none): written straight to the socket when nothing waits before them on plain TCP,
+    /// so that most subscribers cost one write and no wake-up; what the socket does not take
+    /// is queued. The backlog rule is [`send_published`](Self::send_published)'s.
+    pub fn send_frames_shared(&self, frames: &[Bytes], backlog: usize) -> bool {
+        let shared = &self.shared;
+        if shared.role != Role::Server {
+            return false;
+        }
+        let bytes: usize = frames.iter().map(Bytes::len).sum();
+        let mut outbound = lock(&shared.outbound);
+        let configured = shared.settings.max_backpressure();
+        let limit = if configured > 0 { configured } else { backlog };
+        let owed = outbound.backpressure() + bytes;
+        if owed > limit {
+            drop(outbound);
+            if configured > 0 {
+                shared.drop_peer(Error::Backpressure { owed, limit });
+            }
+            return false;
+        }
+        if !outbound.takes_publish() {
+            return false;
+        }
+        let mut written = 0;
+        if outbound.writes_directly() && shared.direct.load(Ordering::Relaxed) {
+            if let Some(socket) = lock(&shared.socket).as_ref() {
+                let mut slices = [IoSlice::new(&[]); 16];
+                let count = frames.iter().zip(slices.iter_mut()).map(|(frame, slice)| *slice = IoSlice::new(frame)).count();
+                written = socket.write_now(&slices[..count]);
+            }
+        }
+        let mut kick = false;
+        for frame in frames {
+            if written >= frame.len() {
+                written -= frame.len();
+                continue;
+            }
+            kick |= outbound.push_frames(frame.slice(written..));
+            written = 0;
+        }
+        drop(outbound);
+        if kick {
+            shared.kick();
+        }
+        true
     }
 
     /// Poco 1.14's non-blocking `sendFrame`: `Some(length)` once the frame is buffered under the

@@ -151,12 +151,17 @@ impl Outbound {
         (next, was_empty)
     }
 
+    /// Whether the caller may write to the socket itself: nothing is queued or being written
+    /// before it, and sending goes on.
+    pub(super) fn writes_directly(&self) -> bool {
+        self.idle() && self.pending_pong.is_none() && !self.finishing && !self.send_shut && self.error.is_none()
+    }
+
     /// [`push`](Self::push) for a large frame of a server, written straight to `socket` from the
     /// caller's memory when nothing is queued before it; only what the socket did not take is
     /// copied into the buffer (uWebSockets does the same for uncorked large sends).
     pub(super) fn push_direct(&mut self, flags: u8, payload: &[u8], socket: &SocketHandle) -> (Next, bool) {
-        let idle = self.idle() && self.pending_pong.is_none();
-        if !idle || self.finishing || self.send_shut || self.error.is_some() || flags & OPCODE_MASK >= OP_CLOSE {
+        if !self.writes_directly() || flags & OPCODE_MASK >= OP_CLOSE {
             return self.push(Role::Server, flags, payload);
         }
         let (header, header_len) = frame::header(flags, payload.len(), None);
@@ -179,6 +184,17 @@ impl Outbound {
         self.buf.extend_from_slice(header);
         self.buf.extend_from_slice(payload);
         was_empty
+    }
+
+    /// Frames encoded once for many sockets: shared when large enough, copied otherwise (see
+    /// [`defaults::SHARED_FRAME_MIN`](crate::defaults::SHARED_FRAME_MIN)); the caller checks
+    /// [`takes_publish`](Self::takes_publish) first. `true` when the writer must be woken.
+    pub(super) fn push_frames(&mut self, frames: Bytes) -> bool {
+        if frames.len() >= crate::defaults::SHARED_FRAME_MIN {
+            self.push_shared(frames)
+        } else {
+            self.push_encoded(&frames, &[])
+        }
     }
 
     /// A data message the writer compresses (RFC 7692 §7.2.1) before it goes out, in its place

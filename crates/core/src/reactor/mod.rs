@@ -117,7 +117,8 @@ impl Reactor {
             for event in self.events.iter() {
                 if event.token() == WAKE {
                     self.shared.signaled.store(false, Ordering::SeqCst);
-                } else {
+                } else if let Some(Some(entry)) = self.entries.get_mut(event.token().0) {
+                    entry.driver.stream_mut().on_event(event);
                     woken.push(event.token().0);
                 }
             }

@@ -1,5 +1,8 @@
 //! A connection's TCP socket on the reactor: non-blocking reads and writes that report
-//! `Pending` on `WouldBlock`, the edge-triggered event then polling the driver again.
+//! `Pending` on `WouldBlock`, the edge-triggered event then polling the driver again. Like
+//! tokio's readiness, a direction that reported `WouldBlock` is not tried again until its event
+//! comes: a driver woken to write (a publish to thousands of sockets) makes no read(2) that can
+//! only fail.
 
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -12,7 +15,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::socket::SocketSource;
 
-pub(crate) struct ReactorStream(Arc<mio::net::TcpStream>);
+pub(crate) struct ReactorStream {
+    socket: Arc<mio::net::TcpStream>,
+    readable: bool,
+    writable: bool,
+}
 
 /// The same socket for the option calls (one descriptor per connection).
 pub(crate) struct TcpSource(pub(crate) Arc<mio::net::TcpStream>);
@@ -28,20 +35,36 @@ impl SocketSource for TcpSource {
 }
 
 impl ReactorStream {
-    pub(crate) fn new(stream: Arc<mio::net::TcpStream>) -> Self {
-        ReactorStream(stream)
+    /// Both directions are tried first: data may have come before the socket was registered.
+    pub(crate) fn new(socket: Arc<mio::net::TcpStream>) -> Self {
+        ReactorStream { socket, readable: true, writable: true }
     }
 
     pub(crate) fn fd(&self) -> RawFd {
-        self.0.as_raw_fd()
+        self.socket.as_raw_fd()
+    }
+
+    /// The reactor's event for this socket: the directions it reports are worth trying again
+    /// (a hang-up or an error is reported by the next read or write itself).
+    pub(crate) fn on_event(&mut self, event: &mio::event::Event) {
+        let failed = event.is_error();
+        self.readable |= failed || event.is_readable() || event.is_read_closed();
+        self.writable |= failed || event.is_writable() || event.is_write_closed();
     }
 }
 
-fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> Poll<io::Result<T>> {
+/// `op` until it is not interrupted; `WouldBlock` clears `ready` and is `Pending`.
+fn retry<T>(ready: &mut bool, mut op: impl FnMut() -> io::Result<T>) -> Poll<io::Result<T>> {
+    if !*ready {
+        return Poll::Pending;
+    }
     loop {
         match op() {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                *ready = false;
+                return Poll::Pending;
+            }
             other => return Poll::Ready(other),
         }
     }
@@ -51,7 +74,9 @@ impl AsyncRead for ReactorStream {
     fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         // SAFETY: read(2) only writes into the slice; the bytes it reports are then initialised.
         let unfilled = unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
-        let n = std::task::ready!(retry(|| (&*self.0).read(unfilled)))?;
+        let this = self.get_mut();
+        let mut socket = &*this.socket;
+        let n = std::task::ready!(retry(&mut this.readable, || socket.read(unfilled)))?;
         // SAFETY: as above.
         unsafe { buf.assume_init(n) };
         buf.advance(n);
@@ -61,11 +86,15 @@ impl AsyncRead for ReactorStream {
 
 impl AsyncWrite for ReactorStream {
     fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        retry(|| (&*self.0).write(data))
+        let this = self.get_mut();
+        let mut socket = &*this.socket;
+        retry(&mut this.writable, || socket.write(data))
     }
 
     fn poll_write_vectored(self: Pin<&mut Self>, _: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
-        retry(|| (&*self.0).write_vectored(bufs))
+        let this = self.get_mut();
+        let mut socket = &*this.socket;
+        retry(&mut this.writable, || socket.write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -77,6 +106,6 @@ impl AsyncWrite for ReactorStream {
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.0.shutdown(std::net::Shutdown::Write))
+        Poll::Ready(self.socket.shutdown(std::net::Shutdown::Write))
     }
 }

@@ -31,7 +31,7 @@ use tokio::sync::{watch, Notify};
 use crate::defaults;
 use crate::error::Error;
 use crate::frame::{FLAG_FIN, FLAG_RSV1, OP_BINARY, OP_TEXT};
-use crate::topics::{check_topic, Published, Topics};
+use crate::topics::{check_topic, Topics};
 use wire::NodeId;
 
 /// Where the adapter connects.
@@ -176,12 +176,13 @@ impl RedisAdapter {
     }
 
     /// A publish everywhere: checked ([`check_publish`]), delivered to the local subscribers of
-    /// `topic` but `except` as [`Topics::publish`] delivers it (`flags`: FIN, RSV1 to compress,
-    /// the opcode), and queued for the other nodes without waiting. What cannot be queued (Redis
-    /// down or not connected yet, the queue full, the adapter stopped) is counted as lost.
-    pub fn publish(&self, topic: &str, flags: u8, payload: &[u8], except: Option<u32>) -> Result<Published, Error> {
+    /// `topic` but `except` as [`Topics::publish_batched`] delivers it (`flags`: FIN, RSV1 to
+    /// compress, the opcode), and queued for the other nodes without waiting. What cannot be
+    /// queued (Redis down or not connected yet, the queue full, the adapter stopped) is counted
+    /// as lost. Returns the local subscribers it is for.
+    pub fn publish(&self, topic: &str, flags: u8, payload: &[u8], except: Option<u32>) -> Result<usize, Error> {
         check_publish(topic, payload)?;
-        let published = self.link.topics.publish(topic, flags, payload, except)?;
+        let published = self.link.topics.publish_batched(topic, flags, payload, except)?;
         let (binary, compress) = (flags & 0x0f == OP_BINARY, flags & FLAG_RSV1 != 0);
         let body = wire::encode(&self.link.node, binary, compress, payload);
         let item = Outgoing { channel: wire::channel(&self.link.prefix, topic), body };
