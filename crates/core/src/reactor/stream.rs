@@ -19,6 +19,9 @@ pub(crate) struct ReactorStream {
     socket: Arc<mio::net::TcpStream>,
     readable: bool,
     writable: bool,
+    /// The peer's FIN (or an error) was reported: reading goes on until it shows, whatever a
+    /// short read suggested (the event that told of it is not repeated).
+    read_closed: bool,
 }
 
 /// The same socket for the option calls (one descriptor per connection).
@@ -37,7 +40,7 @@ impl SocketSource for TcpSource {
 impl ReactorStream {
     /// Both directions are tried first: data may have come before the socket was registered.
     pub(crate) fn new(socket: Arc<mio::net::TcpStream>) -> Self {
-        ReactorStream { socket, readable: true, writable: true }
+        ReactorStream { socket, readable: true, writable: true, read_closed: false }
     }
 
     pub(crate) fn fd(&self) -> RawFd {
@@ -48,7 +51,8 @@ impl ReactorStream {
     /// (a hang-up or an error is reported by the next read or write itself).
     pub(crate) fn on_event(&mut self, event: &mio::event::Event) {
         let failed = event.is_error();
-        self.readable |= failed || event.is_readable() || event.is_read_closed();
+        self.read_closed |= failed || event.is_read_closed();
+        self.readable |= self.read_closed || event.is_readable();
         self.writable |= failed || event.is_writable() || event.is_write_closed();
     }
 }
@@ -76,7 +80,13 @@ impl AsyncRead for ReactorStream {
         let unfilled = unsafe { &mut *(buf.unfilled_mut() as *mut [std::mem::MaybeUninit<u8>] as *mut [u8]) };
         let this = self.get_mut();
         let mut socket = &*this.socket;
+        let wanted = unfilled.len();
         let n = std::task::ready!(retry(&mut this.readable, || socket.read(unfilled)))?;
+        // A short read emptied the socket (as tokio takes it): no read(2) that can only fail
+        // until the next event, unless the peer's FIN is known to be waiting behind the data.
+        if n > 0 && n < wanted && !this.read_closed {
+            this.readable = false;
+        }
         // SAFETY: as above.
         unsafe { buf.assume_init(n) };
         buf.advance(n);
