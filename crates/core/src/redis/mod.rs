@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::{watch, Notify};
 
 use crate::defaults;
@@ -307,10 +307,27 @@ async fn serve(
         tokio::select! {
             biased;
             _ = stopped(stop) => return None,
-            message = messages.next() => match message {
-                Some(message) => deliver(link, message.get_channel_name(), message.get_payload_bytes()),
-                None => return Some("The connection to Redis was lost".into()),
-            },
+            message = messages.next() => {
+                let Some(message) = message else { return Some(LOST.into()) };
+                deliver(link, message.get_channel_name(), message.get_payload_bytes());
+                // What has arrived with it goes out as one batch per topic (one write per
+                // subscriber), as the publishes of a callback batch do.
+                let mut ended = false;
+                for _ in 1..REDIS_BURST {
+                    match messages.next().now_or_never() {
+                        Some(Some(message)) => deliver(link, message.get_channel_name(), message.get_payload_bytes()),
+                        Some(None) => {
+                            ended = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                link.topics.flush();
+                if ended {
+                    return Some(LOST.into());
+                }
+            }
             batch = link.queue.take(defaults::REDIS_PIPELINE) => {
                 let mut pipeline = ::redis::pipe();
                 for item in &batch {
@@ -334,10 +351,15 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
+/// Why serving ended when the subscription stream did.
+const LOST: &str = "The connection to Redis was lost";
+/// Messages of other nodes taken in one go before they are flushed to the subscribers.
+const REDIS_BURST: usize = 256;
+
 /// A pipeline Redis has not answered within this is taken as a lost connection.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Hands a message of another node to the local subscribers.
+/// Hands a message of another node to the local subscribers (batched: the caller flushes).
 fn deliver(link: &Link, channel: &str, bytes: &[u8]) {
     let (Some(topic), Some(message)) = (wire::topic_of(&link.prefix, channel), wire::decode(bytes)) else {
         link.counters.malformed.fetch_add(1, Ordering::Relaxed);
@@ -348,7 +370,7 @@ fn deliver(link: &Link, channel: &str, bytes: &[u8]) {
     }
     let compress = if message.compress { FLAG_RSV1 } else { 0 };
     let flags = FLAG_FIN | compress | if message.binary { OP_BINARY } else { OP_TEXT };
-    if link.topics.publish(topic, flags, message.payload, None).is_ok() {
+    if link.topics.publish_batched(topic, flags, message.payload, None).is_ok() {
         link.counters.received.fetch_add(1, Ordering::Relaxed);
     }
 }
