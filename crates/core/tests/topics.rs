@@ -201,7 +201,7 @@ async fn a_batch_the_socket_takes_in_part_arrives_whole() {
         // Socket 1 publishes every 7th message, so its batches come in several runs.
         let message = |i: usize| format!("{i:06}").repeat(1365);
         let count = 12 * 1024 * 1024 / message(0).len();
-        let sender = |i: usize| (i % 7 == 0).then_some(1);
+        let sender = |i: usize| i.is_multiple_of(7).then_some(1);
         for i in 0..count {
             topics.publish_batched("feed", FLAG_FIN | OP_TEXT, message(i).as_bytes(), sender(i)).unwrap();
         }
