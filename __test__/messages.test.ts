@@ -3,6 +3,8 @@
 import { once } from 'node:events'
 import * as net from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 
 import test from 'ava'
 import WS, { WebSocketServer as WSServer } from 'ws'
@@ -351,6 +353,56 @@ test('messages sent right before terminate() or close() still reach the peer, in
   socket.terminate()
   t.is((await closed)[0], 1006)
   t.deepEqual(received, ['one', 'two'])
+  await closeServer(server)
+})
+
+test('send() takes the payload when called: changing the buffer afterwards does not change the message', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  const received: Buffer[] = []
+  ws.on('message', (data: Buffer) => received.push(data))
+  const small = Buffer.from('small payload')
+  const large = Buffer.alloc(64 * 1024, 'L')
+  socket.send(small)
+  socket.send(large)
+  small.fill('x')
+  while (received.length < 2) await once(ws, 'message')
+  t.is(received[0].toString(), 'small payload')
+  t.is(received[1].length, 64 * 1024)
+  ws.close()
+  await closeServer(server)
+})
+
+test('messages kept by the app stay intact while later batches reuse the memory of those let go', async (t) => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const count = 4000
+  const kept = new Map<number, Buffer>()
+  let seen = 0
+  const all = new Promise<void>((resolve) =>
+    server.on('connection', (socket: MessageWebSocket) =>
+      socket.on('message', (data: Buffer) => {
+        const i = seen++
+        if (i % 7 === 0) kept.set(i, data)
+        // Batches let go meanwhile are collected, and their buffers serve the next ones.
+        if (i % 250 === 0) gc()
+        if (seen === count) resolve()
+      }),
+    ),
+  )
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  // 1 KiB messages, each filled with its own byte, sent at once: batches of many messages.
+  for (let i = 0; i < count; i++) ws.send(Buffer.alloc(1024, i % 251))
+  await all
+  gc()
+  const changed = [...kept].filter(([i, data]) => data.length !== 1024 || data.some((byte) => byte !== i % 251))
+  t.deepEqual(changed.map(([i]) => i), [])
+  ws.close()
   await closeServer(server)
 })
 

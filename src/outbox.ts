@@ -14,12 +14,16 @@ export interface Sender {
 /**
  * The sends of every message-level socket, handed to the runtime in one call per batch (at the
  * end of a pump dispatch, or in a microtask for sends made elsewhere): a message costs no napi
- * call of its own. Payloads are not copied before the flush, as with a net.Socket write.
+ * call of its own. A small payload is copied into the outbox's one reused buffer when sent (no
+ * allocation per batch, whose fresh pages would each fault in); a large one goes alone, uncopied.
  */
 export class Outbox {
   private meta: Uint32Array
   private count = 0
-  private payloads: Uint8Array[] = []
+  /** The small payloads of the batch, back to back (they stay under flushBytes + largePayload). */
+  private readonly scratch: Buffer
+  /** A large payload, handed over alone. */
+  private lone: Uint8Array | null = null
   private bytes = 0
   private senders: Sender[] = []
   private scheduled = false
@@ -39,13 +43,14 @@ export class Outbox {
     private readonly stride: number,
   ) {
     this.meta = new Uint32Array(stride * 256)
+    this.scratch = Buffer.allocUnsafeSlow(flushBytes + largePayload)
   }
 
   send(id: number, flags: number, payload: Uint8Array, sender: Sender): void {
     // A large payload goes in a call of its own: copying it into the batch would cost more
     // than the call.
     const alone = payload.length >= this.largePayload
-    if (alone) this.flush()
+    if (alone || this.bytes + payload.length > this.scratch.length) this.flush()
     if (this.count * this.stride === this.meta.length) {
       const grown = new Uint32Array(this.meta.length * 2)
       grown.set(this.meta)
@@ -56,7 +61,8 @@ export class Outbox {
     this.meta[at + 1] = flags
     this.meta[at + 2] = payload.length
     this.count++
-    if (payload.length > 0) this.payloads.push(payload)
+    if (alone) this.lone = payload
+    else this.scratch.set(payload, this.bytes)
     this.bytes += payload.length
     if (!sender._queued) {
       sender._queued = true
@@ -96,9 +102,10 @@ export class Outbox {
     // sendFrames hands the publishes over first.
     this.publishes = false
     const { meta, count, senders } = this
-    const data = this.payloads.length === 1 ? this.payloads[0] : Buffer.concat(this.payloads, this.bytes)
+    // sendFrames copies what it takes before it returns: the scratch is free again after it.
+    const data = this.lone ?? this.scratch
     this.count = 0
-    this.payloads = []
+    this.lone = null
     this.bytes = 0
     this.senders = []
     const failed = new Set(this.pump.sendFrames(meta, count, data).map((index) => meta[index * this.stride]))

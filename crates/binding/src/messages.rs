@@ -201,7 +201,7 @@ struct Records<'a, 'env> {
     env: &'env Env,
     meta: &'a mut [u32],
     count: usize,
-    /// Payloads under LARGE_PAYLOAD (joined into one buffer at the end, in one allocation);
+    /// Payloads under LARGE_PAYLOAD (joined into one buffer at the end);
     /// the larger ones handed over as they are, without a copy.
     small: Vec<Bytes>,
     small_bytes: usize,
@@ -230,12 +230,8 @@ impl<'env> Records<'_, 'env> {
 
     fn finish(self) -> Result<Vec<BufferSlice<'env>>> {
         self.meta[0] = self.count as u32;
-        let mut small = Vec::with_capacity(self.small_bytes);
-        for payload in &self.small {
-            small.extend_from_slice(payload);
-        }
         let mut buffers = Vec::with_capacity(1 + self.large.len());
-        buffers.push(BufferSlice::from_data(self.env, small)?);
+        buffers.push(payload::joined(self.env, &self.small, self.small_bytes)?);
         buffers.extend(self.large);
         Ok(buffers)
     }

@@ -32,6 +32,9 @@ pub const SEND_TIMEOUT: Duration = HTTP_TIMEOUT;
 /// Size of the per-thread buffer reads land in while a connection has no partial frame: an
 /// idle connection holds no read buffer of its own.
 pub const READ_SCRATCH: usize = 64 * 1024;
+/// Used read buffers a thread keeps for reuse once their frames are released (about one turn's
+/// reads across its connections): at most this many × [`READ_SCRATCH`] per thread.
+pub const READ_SLABS_KEPT: usize = 16;
 /// Most the read buffer grows by at once, so a declared length never drives an allocation.
 pub const READ_BUFFER_STEP: usize = 256 * 1024;
 /// About how many payload bytes one batch hands to JS (at least one frame, however large).

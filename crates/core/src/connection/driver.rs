@@ -34,13 +34,43 @@ use crate::protocol::Violation;
 const ROUNDS_PER_POLL: usize = 32;
 /// Most buffers handed to one vectored write.
 const MAX_WRITE_SLICES: usize = 16;
-/// Spare room under which the thread's read buffer is replaced by a fresh one.
+/// Spare room under which the thread's read buffer is swapped for another.
 const SLAB_LOW: usize = 16 * 1024;
 
 thread_local! {
     /// Where reads land while a connection has no partial frame: frames decoded from it are
     /// slices of it, so an idle connection holds no read buffer and a payload is not copied.
-    static SLAB: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+    static SLAB: RefCell<Slabs> = RefCell::new(Slabs::default());
+}
+
+/// The thread's read buffer and the used ones whose frames may still be queued. A used one is
+/// taken again once every frame cut from it is released: its pages are mapped already, where a
+/// fresh buffer faults on each one (and glibc hands the pages of a freed one back to the kernel).
+#[derive(Default)]
+struct Slabs {
+    current: Option<BytesMut>,
+    used: VecDeque<BytesMut>,
+}
+
+impl Slabs {
+    /// The buffer to read into, with at least [`SLAB_LOW`] spare.
+    fn current(&mut self) -> &mut BytesMut {
+        let low = self.current.as_ref().is_none_or(|slab| slab.capacity() - slab.len() < SLAB_LOW);
+        if low {
+            self.used.extend(self.current.take());
+            let free = self.used.iter_mut().position(|slab| slab.is_empty() && slab.try_reclaim(defaults::READ_SCRATCH));
+            let slab = match free.and_then(|at| self.used.remove(at)) {
+                Some(slab) => slab,
+                None => BytesMut::with_capacity(defaults::READ_SCRATCH),
+            };
+            // The oldest beyond the bound are let go (freed with their last frame).
+            while self.used.len() > defaults::READ_SLABS_KEPT {
+                self.used.pop_front();
+            }
+            return self.current.insert(slab);
+        }
+        self.current.get_or_insert_with(|| BytesMut::with_capacity(defaults::READ_SCRATCH))
+    }
 }
 
 pub(crate) struct Driver<S, T> {
@@ -293,10 +323,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
 
     /// A read into the thread's buffer; what remains of a partial frame is kept in `buf`.
     fn poll_read_slab(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        SLAB.with_borrow_mut(|slab| {
-            if slab.capacity() - slab.len() < SLAB_LOW {
-                *slab = BytesMut::with_capacity(defaults::READ_SCRATCH);
-            }
+        SLAB.with_borrow_mut(|slabs| {
+            let slab = slabs.current();
             let n = match poll_read_spare(&mut self.stream, cx, slab) {
                 Poll::Ready(Ok(n)) => n,
                 other => return other,
@@ -540,5 +568,40 @@ fn poll_read_spare<S: AsyncRead + Unpin>(stream: &mut S, cx: &mut Context<'_>, b
 impl From<Violation> for End {
     fn from(violation: Violation) -> Self {
         End::Violation(violation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A read of `n` bytes into the thread's buffer, cut out whole as one frame.
+    fn read_frame(slabs: &mut Slabs, n: usize) -> Bytes {
+        let slab = slabs.current();
+        slab.extend_from_slice(&vec![7; n]);
+        slab.split().freeze()
+    }
+
+    #[test]
+    fn a_used_read_buffer_serves_again_once_its_frames_are_released() {
+        let mut slabs = Slabs::default();
+        let first = slabs.current().as_ptr();
+        // Reads that fill each buffer exactly.
+        let reads = defaults::READ_SCRATCH / SLAB_LOW;
+        let held: Vec<Bytes> = (0..reads).map(|_| read_frame(&mut slabs, SLAB_LOW)).collect();
+        // Its frames are still queued: the next reads land in another buffer.
+        let second: Vec<Bytes> = (0..reads).map(|_| read_frame(&mut slabs, SLAB_LOW)).collect();
+        assert!(second.iter().all(|frame| !std::ptr::eq(frame.as_ptr(), first)));
+        drop(held);
+        assert_eq!(slabs.current().as_ptr(), first);
+        assert!(second.iter().all(|frame| frame.iter().all(|&byte| byte == 7)));
+    }
+
+    #[test]
+    fn used_read_buffers_kept_are_bounded() {
+        let mut slabs = Slabs::default();
+        let held: Vec<Bytes> = (0..(defaults::READ_SLABS_KEPT + 8) * 2).map(|_| read_frame(&mut slabs, defaults::READ_SCRATCH / 2)).collect();
+        assert!(slabs.used.len() <= defaults::READ_SLABS_KEPT);
+        drop(held);
     }
 }
