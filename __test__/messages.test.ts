@@ -9,7 +9,7 @@ import { runInNewContext } from 'node:vm'
 import test from 'ava'
 import WS, { WebSocketServer as WSServer } from 'ws'
 
-import { ConnectionRefusedException, MessageWebSocket, WebSocket, WebSocketServer, type WebSocketServerOptions } from '../index'
+import { ConnectionRefusedException, InvalidSocketException, MessageWebSocket, WebSocket, WebSocketServer, type WebSocketServerOptions } from '../index'
 import { rawExchange, startServer } from './helpers'
 
 /** Our message server on 127.0.0.1 echoing every message, and its URL. */
@@ -308,6 +308,25 @@ test('MessageWebSocket.from takes over a Poco frame-API connection', async (t) =
   t.deepEqual(await nextMessage(ws), [Buffer.from('echo:x'), false])
   ws.close()
   await once(handed[0], 'close')
+  await server.stop()
+})
+
+test('a Poco handle whose connection a MessageWebSocket took over and closed is closed too', async (t) => {
+  const handles: WebSocket[] = []
+  const taken: MessageWebSocket[] = []
+  const server = await startServer(async (request, response) => {
+    const handle = await WebSocket.accept(request, response)
+    handles.push(handle)
+    taken.push(MessageWebSocket.from(handle))
+  })
+  const ws = await opened(`ws://127.0.0.1:${server.port()}`)
+  while (taken.length === 0) await new Promise((resolve) => setImmediate(resolve))
+  const closed = once(taken[0], 'close')
+  taken[0].terminate()
+  await closed
+  await t.throwsAsync(handles[0].sendFrame('x'), { instanceOf: InvalidSocketException })
+  await t.throwsAsync(handles[0].receiveFrame(), { instanceOf: InvalidSocketException })
+  ws.terminate()
   await server.stop()
 })
 

@@ -83,9 +83,10 @@ export declare class NativePump {
    * Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
    * back to back in `data`. Each socket's last record's length is replaced by the bytes then
    * buffered for it. Returns the indexes of the records that failed (the socket is closed or
-   * broken, or the frame is not allowed any more).
+   * broken, or the frame is not allowed any more). With `end_turn`, then does what `endTurn`
+   * does (the sends of a dispatch and the end of its turn in one call).
    */
-  sendFrames(meta: Uint32Array, count: number, data: Uint8Array): Array<number>
+  sendFrames(meta: Uint32Array, count: number, data: Uint8Array, endTurn?: boolean | undefined | null): Array<number>
   /**
    * `onReady` is called with no arguments whenever `takeMessages()` has ids to hand out. The pump
    * starts unreferenced: JS calls `ref()` while something waits, so an idle process exits.

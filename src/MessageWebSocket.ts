@@ -3,7 +3,7 @@ import { IncomingMessage } from 'node:http'
 import { Socket as NodeSocket } from 'node:net'
 import type { Readable } from 'node:stream'
 
-import { call, native, pump, translate, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { call, native, pump, socketState, translate, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { ErrorCodes, FrameFlags, FrameOpcodes } from './enums'
 import {
   ConnectionResetException,
@@ -946,6 +946,7 @@ export class MessageWebSocket extends EventEmitter {
       pump.unlisten(impl.id)
       pump.release()
       impl.close()
+      socketState(impl).closed = true
     }
     this.emit('close', this.closeCode, this.closeReason)
   }

@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os'
 
 import { SocketFlag as Flag } from '../native/index'
-import { call, native, pump, remaining, type NativeWebSocket } from './binding'
+import { call, native, pump, remaining, socketState, type NativeWebSocket } from './binding'
 import { FrameReceiver } from './FrameReceiver'
 import { SelectMode } from './enums'
 import { InvalidArgumentException, InvalidSocketException } from './exceptions'
@@ -87,6 +87,7 @@ export class Socket {
     const impl = this._impl
     if (!impl) return
     impl.close()
+    socketState(impl).closed = true
     // A pending receive is released; it then finds the socket closed.
     FrameReceiver.peek(impl)?.close()
   }
@@ -148,12 +149,14 @@ export class Socket {
 
   /** How long a receive waits for a frame (0: no limit). Default 60000. */
   setReceiveTimeout(milliseconds: number): void {
-    this.open().setReceiveTimeout(checkTimeout(milliseconds))
+    const impl = this.open()
+    impl.setReceiveTimeout(checkTimeout(milliseconds))
+    socketState(impl).receiveTimeout = impl.getReceiveTimeout()
   }
 
   /** The receive timeout in milliseconds (0: no limit). */
   getReceiveTimeout(): number {
-    return this.open().getReceiveTimeout()
+    return socketState(this.open()).receiveTimeout
   }
 
   /** SO_LINGER. */
@@ -224,12 +227,14 @@ export class Socket {
    * Non-blocking: they resolve to -1 at once instead (Poco 1.14's contract).
    */
   setBlocking(flag: boolean): void {
-    this.open().setBlocking(flag)
+    const impl = this.open()
+    impl.setBlocking(flag)
+    socketState(impl).blocking = impl.getBlocking()
   }
 
   /** False after `setBlocking(false)`: calls then return -1 at once instead of waiting. */
   getBlocking(): boolean {
-    return this.open().getBlocking()
+    return socketState(this.open()).blocking
   }
 
   /** An integer option by level and name: `setOption(SocketOptions.SOL_SOCKET, SocketOptions.SO_KEEPALIVE, 1)`. */
@@ -277,7 +282,7 @@ export class Socket {
   /** @internal The open native socket, or InvalidSocketException. */
   protected open(): NativeWebSocket {
     const impl = this._impl
-    if (impl === null || impl.closed) throw new InvalidSocketException()
+    if (impl === null || socketState(impl).closed) throw new InvalidSocketException()
     return impl
   }
 

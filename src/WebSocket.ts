@@ -1,4 +1,4 @@
-import { call, deadlineAfter, native, pump, remaining, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
+import { call, deadlineAfter, native, pump, remaining, socketState, type NativeWebSocket, type NativeWebSocketConfig } from './binding'
 import { FrameReceiver } from './FrameReceiver'
 import { FrameFlags, FrameOpcodes, Mode, SendFlags, StatusCodes } from './enums'
 import {
@@ -212,8 +212,9 @@ export class WebSocket extends StreamSocket {
       }
       if (end !== null) return result(0, EMPTY, buffer, true)
       if (first) {
-        if (!impl.getBlocking()) return this.receiveNow(impl, buffer)
-        deadline = deadlineAfter(impl.getReceiveTimeout())
+        const state = socketState(impl)
+        if (!state.blocking) return this.receiveNow(impl, buffer)
+        deadline = deadlineAfter(state.receiveTimeout)
       }
       if (!(await receiver.wait(remaining(deadline)))) throw new TimeoutException()
       this.open()

@@ -153,9 +153,8 @@ class Pump {
       }
     } finally {
       this.outbox.dispatching = false
-      this.outbox.flush()
-      // The replies are handed over: now the peers' CLOSEs may be answered.
-      this.native.endTurn()
+      // The replies are handed over, then the peers' CLOSEs may be answered (one call for both).
+      if (!this.outbox.flush(true)) this.native.endTurn()
     }
   }
 }
@@ -174,6 +173,28 @@ export interface Listener {
 }
 
 export const pump = new Pump()
+
+/**
+ * What only JS changes on a native socket (closed by `close()`, blocking, the receive timeout),
+ * kept beside it: the frame loop reads these for every frame, without a call into the addon.
+ */
+export interface SocketState {
+  closed: boolean
+  blocking: boolean
+  receiveTimeout: number
+}
+
+const socketStates = new WeakMap<NativeWebSocket, SocketState>()
+
+/** `impl`'s state, read from the addon on first use. */
+export function socketState(impl: NativeWebSocket): SocketState {
+  let state = socketStates.get(impl)
+  if (!state) {
+    state = { closed: impl.closed, blocking: impl.getBlocking(), receiveTimeout: impl.getReceiveTimeout() }
+    socketStates.set(impl, state)
+  }
+  return state
+}
 
 /** The time left until `deadline` (ms since the epoch), or undefined for no deadline. */
 export function remaining(deadline: number | undefined): number | undefined {

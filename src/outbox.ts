@@ -92,12 +92,14 @@ export class Outbox {
   /**
    * Hands the batched publishes and every queued send to the runtime (in the order they were
    * made: a publish hands over the sends before it), then tells each socket its buffered bytes.
+   * With `endTurn` (the end of a pump dispatch), the same call ends the pump's turn once the
+   * sends are handed over; false when there was nothing to hand over (the caller ends it).
    */
-  flush(): void {
+  flush(endTurn = false): boolean {
     this.scheduled = false
     if (this.count === 0) {
       if (this.publishes) this.flushPublishes()
-      return
+      return false
     }
     // sendFrames hands the publishes over first.
     this.publishes = false
@@ -108,7 +110,7 @@ export class Outbox {
     this.lone = null
     this.bytes = 0
     this.senders = []
-    const failed = new Set(this.pump.sendFrames(meta, count, data).map((index) => meta[index * this.stride]))
+    const failed = new Set(this.pump.sendFrames(meta, count, data, endTurn).map((index) => meta[index * this.stride]))
     // The last record of each socket carries its buffered bytes after all of its sends.
     const buffered = new Map<number, number>()
     for (let i = 0; i < count; i++) buffered.set(meta[i * this.stride], meta[i * this.stride + 2])
@@ -117,6 +119,7 @@ export class Outbox {
       sender._queued = false
       sender.afterFlush(buffered.get(sender._id) ?? 0, failed.has(sender._id))
     }
+    return true
   }
 
   private flushPublishes(): void {

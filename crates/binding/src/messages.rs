@@ -137,9 +137,10 @@ impl NativePump {
     /// Sends `count` frames of the message API: records [id, flags, length] in `meta`, payloads
     /// back to back in `data`. Each socket's last record's length is replaced by the bytes then
     /// buffered for it. Returns the indexes of the records that failed (the socket is closed or
-    /// broken, or the frame is not allowed any more).
+    /// broken, or the frame is not allowed any more). With `end_turn`, then does what `endTurn`
+    /// does (the sends of a dispatch and the end of its turn in one call).
     #[napi]
-    pub fn send_frames(&self, mut meta: Uint32Array, count: u32, data: &[u8]) -> Vec<u32> {
+    pub fn send_frames(&self, mut meta: Uint32Array, count: u32, data: &[u8], end_turn: Option<bool>) -> Vec<u32> {
         // The publishes made before these sends go first.
         crate::topics::flush_publishes();
         // SAFETY: as in `take_messages`.
@@ -175,6 +176,9 @@ impl NativePump {
                 _ => failed.extend((start + sent..end).map(|index| index as u32)),
             }
             start = end;
+        }
+        if end_turn == Some(true) {
+            self.end_turn();
         }
         failed
     }
