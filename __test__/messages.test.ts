@@ -30,6 +30,16 @@ async function opened(url: string, protocols?: string | string[]): Promise<WS> {
   return ws
 }
 
+/** Our server with one ws client connected: the client and the server's socket for it. */
+async function connectedPair(): Promise<{ server: WebSocketServer; ws: WS; socket: MessageWebSocket }> {
+  const server = new WebSocketServer({ host: '127.0.0.1' })
+  await once(server, 'listening')
+  const serverSide = once(server, 'connection')
+  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
+  const [socket] = (await serverSide) as [MessageWebSocket]
+  return { server, ws, socket }
+}
+
 /** A raw TCP peer that sends an upgrade request and then does whatever the test makes it do. */
 function rawUpgrade(port: number): net.Socket {
   const peer = net.connect(port, '127.0.0.1')
@@ -61,11 +71,7 @@ test('a ws client ↔ our WebSocketServer: text and binary echo with isBinary, f
 })
 
 test('PING is answered by the runtime and reaches the ping event; pong() and ping() reach the peer', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   const pingSeen = once(socket, 'ping')
   ws.ping('are you there')
   t.deepEqual(await once(ws, 'pong'), [Buffer.from('are you there')])
@@ -119,11 +125,7 @@ test('close(code, reason) from either side: both see the code and reason, readyS
 })
 
 test('terminate() closes TCP without a close handshake: both ends see 1006', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   const clientClosed = once(ws, 'close')
   const closed = once(socket, 'close')
   socket.terminate()
@@ -191,11 +193,7 @@ test('server options: path, handleProtocols, verifyClient (401), plain HTTP gets
 })
 
 test('async iteration yields every message in order and ends on close', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   const count = 500
   for (let i = 0; i < count; i++) ws.send(String(i))
   ws.close(1000)
@@ -209,11 +207,7 @@ test('async iteration yields every message in order and ends on close', async (t
 })
 
 test('pause() stops reading: the peer is held back by TCP; resume() delivers everything', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   let received = 0
   socket.on('message', () => received++)
   socket.pause()
@@ -359,11 +353,7 @@ test('a message handler that throws does not stop other connections from being s
 })
 
 test('messages sent right before terminate() or close() still reach the peer, in order', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   const received: string[] = []
   ws.on('message', (data: Buffer) => received.push(data.toString()))
   const closed = once(ws, 'close')
@@ -376,11 +366,7 @@ test('messages sent right before terminate() or close() still reach the peer, in
 })
 
 test('send() takes the payload when called: changing the buffer afterwards does not change the message', async (t) => {
-  const server = new WebSocketServer({ host: '127.0.0.1' })
-  await once(server, 'listening')
-  const serverSide = once(server, 'connection')
-  const ws = await opened(`ws://127.0.0.1:${server.address().port}`)
-  const [socket] = (await serverSide) as [MessageWebSocket]
+  const { server, ws, socket } = await connectedPair()
   const received: Buffer[] = []
   ws.on('message', (data: Buffer) => received.push(data))
   const small = Buffer.from('small payload')
