@@ -311,7 +311,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
                 true
             }
             Poll::Ready(Ok(_)) => {
-                self.keepalive.heard(Instant::now());
+                self.keepalive.heard(self.timer.now());
                 true
             }
             Poll::Ready(Err(error)) => {
@@ -451,7 +451,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, T: Timer> Driver<S, T> {
     /// Keepalive, the close timeout and the deferred failure; arms the timer for the next one.
     fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
         let shared = self.shared.clone();
-        let now = Instant::now();
+        let now = self.timer.now();
         let mut progress = false;
         let (ping, idle) = shared.settings.keepalive();
         let listening = self.phase == Phase::Running && !self.input_ended && !self.held;

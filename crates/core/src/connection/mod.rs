@@ -887,11 +887,12 @@ impl Shared {
         if !self.settings.strict() {
             return;
         }
-        let deadline = Instant::now() + self.settings.close_timeout();
         match (next, self.role) {
             (Next::Stay, _) => {}
             (Next::HandshakeDone, Role::Server) => outbound.finishing = true,
             (Next::AwaitPeerClose | Next::HandshakeDone, _) => {
+                // The clock only for a CLOSE (not for every frame sent).
+                let deadline = Instant::now() + self.settings.close_timeout();
                 outbound.finish_by = Some(outbound.finish_by.map_or(deadline, |at| at.min(deadline)));
             }
         }

@@ -12,6 +12,12 @@ pub(crate) trait Timer {
     /// `true` once `at` has passed; otherwise has the driver polled again at `at` (and forgets
     /// any earlier deadline). `None`: no deadline.
     fn poll_at(&mut self, at: Option<Instant>, cx: &mut Context<'_>) -> bool;
+
+    /// The time now, for deadlines and keepalive (the reactor reads the clock once per round of
+    /// polls, not once per connection).
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
 }
 
 #[derive(Default)]

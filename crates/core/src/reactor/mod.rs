@@ -125,7 +125,7 @@ impl Reactor {
             lock(&self.shared.ready).extend(woken);
         }
         self.adopt_inbox();
-        let due = self.timers.take_due(Instant::now());
+        let due = self.timers.take_due(self.timers.tick());
         lock(&self.shared.ready).extend(due);
         self.run_ready();
     }
@@ -138,6 +138,9 @@ impl Reactor {
         let mut ready = std::mem::take(&mut *lock(&self.shared.ready));
         ready.sort_unstable();
         ready.dedup();
+        if !ready.is_empty() {
+            self.timers.tick();
+        }
         for index in ready {
             self.poll_entry(index);
         }
