@@ -354,7 +354,7 @@ export class MessageWebSocket extends EventEmitter {
    * counted (it is the last frame in the write buffer).
    */
   get bufferedAmount(): number {
-    const queued = this.impl && !this.impl.closed ? Math.max(0, this.impl.bufferedAmount - this.closeFrameBytes) + this.pending : 0
+    const queued = this.impl && !socketState(this.impl).closed ? Math.max(0, this.impl.bufferedAmount - this.closeFrameBytes) + this.pending : 0
     return queued + this.afterClose + (this.blobWait?.bytes ?? 0)
   }
 
@@ -413,7 +413,7 @@ export class MessageWebSocket extends EventEmitter {
     this.blobWait = wait
     blob.arrayBuffer().then(
       (contents) => {
-        if (this.state === MessageWebSocket.CLOSED || this.terminating || !this.impl || this.impl.closed) {
+        if (this.state === MessageWebSocket.CLOSED || this.terminating || !this.impl || socketState(this.impl).closed) {
           // Outside the promise chain, so that a callback's throw is uncaught (as ws).
           process.nextTick(() => this.dropBlobWait(wait, new Error('The socket was closed while the blob was being read'), callback))
           return
@@ -589,7 +589,7 @@ export class MessageWebSocket extends EventEmitter {
   }
 
   private sendClose(payload: Uint8Array): void {
-    if (!this.impl || this.impl.closed) return
+    if (!this.impl || socketState(this.impl).closed) return
     // Messages sent before close() go out before the CLOSE.
     pump.outbox.flush()
     try {

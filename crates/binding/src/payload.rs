@@ -38,14 +38,16 @@ pub fn to_js(env: &Env, payload: Bytes) -> Result<BufferSlice<'_>> {
 /// go and serves a later batch: a fresh one faults in each of its pages, since glibc hands the
 /// top of its heap back to the kernel when such a buffer is freed.
 pub fn joined<'env>(env: &'env Env, payloads: &[Bytes], bytes: usize) -> Result<BufferSlice<'env>> {
-    if bytes < REUSED_FROM || bytes > BATCH_CAPACITY {
-        let mut batch = Vec::with_capacity(bytes);
-        payloads.iter().for_each(|payload| batch.extend_from_slice(payload));
-        return BufferSlice::from_data(env, batch);
-    }
-    let mut batch = SPARE.with_borrow_mut(Vec::pop).unwrap_or_else(|| Vec::with_capacity(BATCH_CAPACITY));
+    let reused = (REUSED_FROM..=BATCH_CAPACITY).contains(&bytes);
+    let mut batch = match reused {
+        true => SPARE.with_borrow_mut(Vec::pop).unwrap_or_else(|| Vec::with_capacity(BATCH_CAPACITY)),
+        false => Vec::with_capacity(bytes),
+    };
     batch.clear();
     payloads.iter().for_each(|payload| batch.extend_from_slice(payload));
+    if !reused {
+        return BufferSlice::from_data(env, batch);
+    }
     let data = batch.as_mut_ptr();
     // SAFETY: `data` points at the `bytes` bytes of `batch`, which the finalizer takes back once
     // JS no longer references the buffer; Rust does not touch them meanwhile (the vector is

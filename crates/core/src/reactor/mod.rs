@@ -127,18 +127,24 @@ impl Reactor {
         self.adopt_inbox();
         let due = self.timers.take_due(self.timers.tick());
         lock(&self.shared.ready).extend(due);
-        self.run_ready();
+        // The clock was just read.
+        self.poll_ready(false);
     }
 
     /// Polls the drivers woken so far, each once; what they wake meanwhile waits for the next
     /// call, so one busy connection cannot keep the others (or the event loop) waiting. Returns
     /// whether some are woken already.
     pub fn run_ready(&mut self) -> bool {
+        self.poll_ready(true)
+    }
+
+    /// [`run_ready`](Self::run_ready), reading the clock first when `tick` and some are woken.
+    fn poll_ready(&mut self, tick: bool) -> bool {
         self.adopt_inbox();
         let mut ready = std::mem::take(&mut *lock(&self.shared.ready));
         ready.sort_unstable();
         ready.dedup();
-        if !ready.is_empty() {
+        if tick && !ready.is_empty() {
             self.timers.tick();
         }
         for index in ready {
